@@ -1,0 +1,64 @@
+"""Rule logic, one module per family, one function per rule.
+
+A check is registered with `@check("WMM501")` and receives a `Context`: the app being linted,
+its own rule entry (settings) and the model's data (catalogs). It yields findings made with
+`ctx.finding(...)`. Modules in this package are discovered, so adding a family adds a file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..app import App
+from ..findings import Finding, finding_at
+from ..model import Model, Rule
+from ..template.nodes import Path
+from ..template.resolve import Resolver
+from ..template.template import Resource, Template
+
+
+@dataclass
+class Context:
+    app: App
+    rule: Rule
+    model: Model
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        return self.rule.setting(name, default)
+
+    def data(self, key: str) -> Any:
+        return self.model.data[key]
+
+    def resolver(self, item: Resource | Template) -> Resolver:
+        template = item.template if isinstance(item, Resource) else item
+        return self.app.resolver(template)
+
+    def finding(self, resource: Resource, message: str, path: Path = ()) -> Finding:
+        return finding_at(self.rule, resource.template, message, resource, path)
+
+    def template_finding(self, template: Template, message: str, path: Path = ()) -> Finding:
+        return finding_at(self.rule, template, message, None, path)
+
+
+CheckFunction = Callable[[Context], Iterable[Finding]]
+CHECKS: dict[str, CheckFunction] = {}
+
+
+def check(rule_id: str) -> Callable[[CheckFunction], CheckFunction]:
+    def register(function: CheckFunction) -> CheckFunction:
+        if rule_id in CHECKS:
+            raise RuntimeError(f"two checks registered for {rule_id}")
+        CHECKS[rule_id] = function
+        return function
+
+    return register
+
+
+def load_checks() -> dict[str, CheckFunction]:
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    return CHECKS

@@ -1,0 +1,125 @@
+"""Run the enabled checks over units of work and collect findings and load problems."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from .app import App
+from .checks import Context, load_checks
+from .findings import Finding
+from .model import Model
+from .suppress import is_suppressed, suppressions
+from .template.discover import Unit, discover
+from .template.load import LoadProblem, read_template
+from .template.template import Template
+
+LOG = logging.getLogger("mmaws_lint")
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    linted_files: int = 0
+
+    @property
+    def errors(self) -> list[LoadProblem]:
+        return [p for p in self.problems if not p.skipped]
+
+
+def selected_rules(model: Model, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[str]:
+    select, ignore = list(select), list(ignore)
+    chosen = []
+    for rule_id, rule in model.rules.items():
+        if not rule.enabled and not any(rule_id == s for s in select):
+            continue
+        if select and not any(rule_id.startswith(s) for s in select):
+            continue
+        if any(rule_id.startswith(i) for i in ignore):
+            continue
+        chosen.append(rule_id)
+    return chosen
+
+
+def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = False) -> Result:
+    """Run the given rules on an app; findings come back suppressed and sorted."""
+    result = Result()
+    checks = load_checks()
+    for rule_id in rule_ids:
+        function = checks.get(rule_id)
+        if function is None:
+            continue
+        context = Context(app, model.rules[rule_id], model)
+        try:
+            result.findings.extend(function(context))
+        except Exception as exc:  # a rule bug must not cost the user the other rules
+            files = ", ".join(t.file for t in app.templates)
+            detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
+            result.problems.append(LoadProblem(files, f"internal error in {rule_id}: {detail}"))
+    by_file = {t.file: suppressions(t) for t in app.templates}
+    result.findings = sorted(
+        {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))}
+    )
+    result.linted_files = len(app.templates)
+    return result
+
+
+def lint_unit(unit: Unit, model: Model, rule_ids: list[str], debug: bool = False) -> Result:
+    templates: list[Template] = []
+    problems = list(unit.problems)
+    for source in unit.sources:
+        loaded = read_template(
+            source.file,
+            stack_name=source.stack_name,
+            cdk_paths=dict(source.cdk_paths),
+            explicit=source.explicit,
+        )
+        if isinstance(loaded, Template):
+            templates.append(loaded)
+        elif isinstance(loaded, LoadProblem):
+            problems.append(loaded)
+    result = check_app(App(templates), model, rule_ids, debug) if templates else Result()
+    result.problems = problems + result.problems
+    return result
+
+
+def _lint_unit_safely(args: tuple[Unit, Model, list[str], bool]) -> Result:
+    unit, model, rule_ids, debug = args
+    try:
+        return lint_unit(unit, model, rule_ids, debug)
+    except Exception as exc:  # never lose the other units to one bad file
+        files = ", ".join(s.file for s in unit.sources) or "input"
+        detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
+        return Result(problems=[LoadProblem(files, f"internal error: {detail}")])
+
+
+def run(
+    paths: list[str],
+    model: Model,
+    rule_ids: list[str],
+    *,
+    jobs: int = 1,
+    stack_names: dict[str, str] | None = None,
+    debug: bool = False,
+) -> Result:
+    units = discover(paths, stack_names)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
+    work = [(unit, model, rule_ids, debug) for unit in units]
+    if jobs == 1:
+        results = [_lint_unit_safely(item) for item in work]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_lint_unit_safely, work, chunksize=max(1, len(work) // (jobs * 4))))
+    total = Result()
+    for part in results:
+        total.findings.extend(part.findings)
+        total.problems.extend(part.problems)
+        total.linted_files += part.linted_files
+    total.findings.sort()
+    total.problems.sort(key=lambda p: (p.file, p.line or 0, p.message))
+    return total

@@ -1,0 +1,169 @@
+"""The mental model as data: rule metadata and catalogs from `rules/`, plus user overrides."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from . import DOCS_URL
+
+_YamlLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+LEVELS = {"E": "error", "W": "warning", "I": "info"}
+FAMILIES = {
+    "0": "engine",
+    "1": "monitoring",
+    "2": "network",
+    "3": "iam",
+    "4": "encryption",
+    "5": "compute",
+    "6": "databases",
+    "7": "serverless",
+}
+
+
+class ModelError(Exception):
+    """A model or override file is not valid; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    statement: str
+    why: str
+    fix: str
+    example: str
+    resource_types: tuple[str, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    family: str = ""
+
+    @property
+    def level(self) -> str:
+        return LEVELS[self.id[0]]
+
+    @property
+    def docs_url(self) -> str:
+        return f"{DOCS_URL}#{self.id.lower()}"
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        return self.settings.get(name, default)
+
+
+@dataclass(frozen=True)
+class Model:
+    rules: dict[str, Rule]
+    data: dict[str, Any]
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+
+def _schema() -> dict[str, Any]:
+    return json.loads(resources.files("mmaws_lint.model_data").joinpath("schema.json").read_text())
+
+
+def _validate(document: Any, source: str) -> None:
+    import jsonschema  # imported here: only model loading needs it
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        best = jsonschema.exceptions.best_match(errors)
+        where = "/".join(str(p) for p in best.absolute_path) or "(top level)"
+        raise ModelError(f"{source}: invalid model at {where}: {best.message}")
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    rules: dict[str, Rule] = {}
+    data: dict[str, Any] = {}
+    folder = resources.files("mmaws_lint.model_data")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        document = yaml.load(entry.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        _validate(document, f"rules/{entry.name}")
+        for spec in document["rules"]:
+            if spec["id"] in rules:
+                raise ModelError(f"rules/{entry.name}: duplicate rule {spec['id']}")
+            rules[spec["id"]] = Rule(
+                id=spec["id"],
+                title=spec["title"],
+                statement=spec["statement"].strip(),
+                why=spec["why"].strip(),
+                fix=spec["fix"].strip(),
+                example=spec["example"].rstrip() + "\n",
+                resource_types=tuple(spec["resource_types"]),
+                settings=dict(spec.get("settings") or {}),
+                enabled=spec.get("enabled", True),
+                family=document["family"],
+            )
+        for key, value in (document.get("data") or {}).items():
+            if key in data:
+                raise ModelError(f"rules/{entry.name}: data key {key!r} defined twice")
+            data[key] = value
+    return Model(dict(sorted(rules.items())), data)
+
+
+def load_model(override_file: str | None = None) -> Model:
+    model = shipped_model()
+    if not override_file:
+        return model
+    try:
+        with open(override_file, encoding="utf-8") as handle:
+            document = yaml.load(handle, Loader=_YamlLoader)
+    except OSError as exc:
+        raise ModelError(f"{override_file}: cannot read model file: {exc.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{override_file}: not valid YAML: {_first_line(exc)}") from None
+    if document is None:
+        return model
+    _validate(document, override_file)
+    if "family" in document:
+        raise ModelError(f"{override_file}: an override file has 'rules' and 'data', not 'family'")
+    return apply_overrides(model, document, override_file)
+
+
+def apply_overrides(model: Model, document: dict[str, Any], source: str = "model") -> Model:
+    rules = dict(model.rules)
+    for rule_id, change in (document.get("rules") or {}).items():
+        if rule_id not in rules:
+            raise ModelError(f"{source}: unknown rule {rule_id}")
+        rule = rules[rule_id]
+        unknown = set(change.get("settings") or {}) - set(rule.settings)
+        if unknown:
+            raise ModelError(
+                f"{source}: rule {rule_id} has no setting {sorted(unknown)[0]!r}"
+                f" (settings: {', '.join(sorted(rule.settings)) or 'none'})"
+            )
+        rules[rule_id] = replace(
+            rule,
+            enabled=change.get("enabled", rule.enabled),
+            settings={**rule.settings, **(change.get("settings") or {})},
+        )
+    data = dict(model.data)
+    for key, value in (document.get("data") or {}).items():
+        if key not in data:
+            raise ModelError(f"{source}: unknown data key {key!r}")
+        data[key] = _deep_merge(data[key], value)
+    return Model(rules, data)
+
+
+def _deep_merge(base: Any, change: Any) -> Any:
+    if isinstance(base, dict) and isinstance(change, dict):
+        merged = dict(base)
+        for key, value in change.items():
+            merged[key] = _deep_merge(base[key], value) if key in base else value
+        return merged
+    return change
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,178 @@
+"""Turn command-line paths into units of work.
+
+A unit is the set of templates that must be seen together: a `cdk.out` cloud assembly (its
+stacks import each other's exports), or all loose templates that take part in `Export` /
+`Fn::ImportValue`. Every other loose file is a unit of its own, so `--jobs N` can lint units
+in parallel and still report exactly what a serial run reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .load import LoadProblem
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+_CROSS_STACK = re.compile(rb"ImportValue|\"?Export\"?\s*:")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to load, with what its surroundings tell about it."""
+
+    file: str
+    explicit: bool
+    stack_name: str | None = None
+    cdk_paths: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Unit:
+    sources: list[Source] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+
+
+def discover(paths: list[str], stack_names: dict[str, str] | None = None) -> list[Unit]:
+    stack_names = {os.path.normpath(k): v for k, v in (stack_names or {}).items()}
+    units: list[Unit] = []
+    loose: list[Source] = []
+    problems: list[LoadProblem] = []
+    seen: set[str] = set()
+
+    def add_loose(file: str, explicit: bool) -> None:
+        real = os.path.realpath(file)
+        if real in seen:
+            return
+        seen.add(real)
+        loose.append(Source(file, explicit, stack_names.get(os.path.normpath(file))))
+
+    for raw in paths:
+        path = os.path.normpath(raw)
+        if os.path.isdir(path):
+            if is_cloud_assembly(path):
+                units.append(cloud_assembly_unit(path))
+                continue
+            for file, assembly in _walk(path):
+                if assembly:
+                    units.append(cloud_assembly_unit(file))
+                else:
+                    add_loose(file, explicit=False)
+        elif os.path.isfile(path):
+            add_loose(path, explicit=True)
+        elif os.path.lexists(path):
+            problems.append(LoadProblem(path, "not a regular file or folder (broken link?)"))
+        else:
+            problems.append(LoadProblem(path, "no such file or folder"))
+
+    linked = Unit()
+    for source in loose:
+        if _takes_part_in_exports(source.file):
+            linked.sources.append(source)
+        else:
+            units.append(Unit([source]))
+    if linked.sources:
+        units.append(linked)
+    if problems:
+        units.append(Unit(problems=problems))
+    return units
+
+
+def _walk(root: str):
+    """Yield (path, is_cloud_assembly) under root, sorted, without following folder links."""
+    for current, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        keep = []
+        for name in dirs:
+            full = os.path.join(current, name)
+            if name in SKIPPED_DIRS or os.path.islink(full):
+                continue
+            if is_cloud_assembly(full):
+                yield full, True
+                continue
+            keep.append(name)
+        dirs[:] = keep
+        for name in sorted(files):
+            if name.lower().endswith(TEMPLATE_SUFFIXES) and name != "manifest.json":
+                yield os.path.join(current, name), False
+
+
+def _takes_part_in_exports(file: str) -> bool:
+    try:
+        with open(file, "rb") as handle:
+            return bool(_CROSS_STACK.search(handle.read(MAX_SCAN_BYTES)))
+    except OSError:
+        return False
+
+
+MAX_SCAN_BYTES = 8 * 1024 * 1024
+
+
+def is_cloud_assembly(folder: str) -> bool:
+    manifest = os.path.join(folder, "manifest.json")
+    if not os.path.isfile(manifest):
+        return False
+    try:
+        with open(manifest, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("artifacts"), dict)
+
+
+def cloud_assembly_unit(folder: str) -> Unit:
+    unit = Unit()
+    _collect_assembly(folder, unit, set())
+    return unit
+
+
+def _collect_assembly(folder: str, unit: Unit, visited: set[str]) -> None:
+    real = os.path.realpath(folder)
+    if real in visited:
+        return
+    visited.add(real)
+    manifest_file = os.path.join(folder, "manifest.json")
+    try:
+        with open(manifest_file, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError) as exc:
+        unit.problems.append(LoadProblem(manifest_file, f"cannot read CDK manifest: {exc}"))
+        return
+    listed: set[str] = set()
+    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+    for artifact_id, artifact in sorted((artifacts or {}).items()):
+        if not isinstance(artifact, dict):
+            continue
+        properties = artifact.get("properties") or {}
+        if not isinstance(properties, dict):
+            continue
+        kind = artifact.get("type")
+        if kind == "cdk:cloud-assembly" and isinstance(properties.get("directoryName"), str):
+            _collect_assembly(os.path.join(folder, properties["directoryName"]), unit, visited)
+        elif kind == "aws:cloudformation:stack" and isinstance(properties.get("templateFile"), str):
+            file = os.path.join(folder, properties["templateFile"])
+            listed.add(os.path.normpath(file))
+            stack_name = properties.get("stackName") or artifact_id
+            paths = _logical_id_paths(artifact.get("metadata"))
+            unit.sources.append(Source(file, True, str(stack_name), tuple(sorted(paths.items()))))
+    for nested in sorted(Path(folder).glob("*.nested.template.json")):
+        if os.path.normpath(nested) not in listed:
+            unit.sources.append(Source(str(nested), True, nested.name.split(".")[0]))
+
+
+def _logical_id_paths(metadata: object) -> dict[str, str]:
+    """Map logical IDs to construct paths from a stack artifact's metadata."""
+    result: dict[str, str] = {}
+    if not isinstance(metadata, dict):
+        return result
+    for construct_path, entries in metadata.items():
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("type") == "aws:cdk:logicalId":
+                logical_id = entry.get("data")
+                if isinstance(logical_id, str):
+                    result.setdefault(logical_id, str(construct_path))
+    return result

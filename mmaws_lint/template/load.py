@@ -1,0 +1,147 @@
+"""Read one file into a `Template`, or say in one line why it cannot be linted."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .decode import DecodeError, decode_text
+from .nodes import Map, Seq
+from .template import Template
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_LOOKS_LIKE_CFN = re.compile(
+    rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Custom)::[A-Za-z0-9]+::"
+)
+_SAM_GLOBAL_SECTIONS = {
+    "Function": "AWS::Serverless::Function",
+    "Api": "AWS::Serverless::Api",
+    "HttpApi": "AWS::Serverless::HttpApi",
+    "SimpleTable": "AWS::Serverless::SimpleTable",
+    "StateMachine": "AWS::Serverless::StateMachine",
+    "LayerVersion": "AWS::Serverless::LayerVersion",
+    "CapacityProvider": "AWS::Serverless::CapacityProvider",
+}
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Why a file was not linted. `skipped` problems are notes, not errors."""
+
+    file: str
+    message: str
+    line: int | None = None
+    skipped: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+def read_template(
+    path: str | os.PathLike[str],
+    *,
+    stack_name: str | None = None,
+    cdk_paths: dict[str, str] | None = None,
+    explicit: bool = True,
+) -> Template | LoadProblem | None:
+    """Load `path`. Returns None for a file found by walking a folder that is not a template."""
+    name = os.fspath(path)
+    try:
+        size = os.path.getsize(name)
+        if size > MAX_FILE_BYTES:
+            return LoadProblem(name, f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} limit")
+        with open(name, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return LoadProblem(name, f"cannot read file: {exc.strerror or exc}")
+    return parse_template(raw, name, stack_name=stack_name, cdk_paths=cdk_paths, explicit=explicit)
+
+
+def parse_template(
+    raw: bytes,
+    name: str,
+    *,
+    stack_name: str | None = None,
+    cdk_paths: dict[str, str] | None = None,
+    explicit: bool = True,
+) -> Template | LoadProblem | None:
+    looks_like_cfn = bool(_LOOKS_LIKE_CFN.search(raw))
+    if not explicit and not looks_like_cfn:
+        return None
+    if b"\x00" in raw[:8192]:
+        return LoadProblem(name, "binary file, not a YAML or JSON template")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return LoadProblem(name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line)
+    try:
+        data = decode_text(text)
+    except DecodeError as exc:
+        return LoadProblem(name, exc.message, exc.line)
+    except RecursionError:
+        return LoadProblem(name, "nested too deeply to read")
+    if not _is_template(data):
+        if explicit and looks_like_cfn and isinstance(data, Map) and "Resources" in data:
+            return LoadProblem(name, "'Resources' is not a mapping of resources with a 'Type'")
+        if not explicit:
+            return None
+        return LoadProblem(name, "skipped: not a CloudFormation template", skipped=True)
+    assert isinstance(data, Map)
+    merge_sam_globals(data)
+    return Template(
+        file=name,
+        data=data,
+        stack_name=stack_name or Path(name).stem.split(".")[0],
+        cdk_paths=cdk_paths or {},
+    )
+
+
+def _is_template(data: object) -> bool:
+    if not isinstance(data, Map):
+        return False
+    resources = data.get("Resources")
+    if isinstance(resources, Map) and any(
+        isinstance(body, dict) and isinstance(body.get("Type"), str) for body in resources.values()
+    ):
+        return True
+    return "AWSTemplateFormatVersion" in data and (resources is None or isinstance(resources, Map))
+
+
+def merge_sam_globals(data: Map) -> None:
+    """Apply SAM `Globals` to the resources they govern, as the SAM translator would."""
+    globals_ = data.get("Globals")
+    resources = data.get("Resources")
+    if not isinstance(globals_, dict) or not isinstance(resources, dict):
+        return
+    for section, resource_type in _SAM_GLOBAL_SECTIONS.items():
+        defaults = globals_.get(section)
+        if not isinstance(defaults, dict):
+            continue
+        for body in resources.values():
+            if not isinstance(body, Map) or body.get("Type") != resource_type:
+                continue
+            properties = body.get("Properties")
+            if not isinstance(properties, Map):
+                properties = Map(body.span)
+                body["Properties"] = properties
+            _merge_into(properties, defaults)
+
+
+def _merge_into(target: Map, defaults: dict) -> None:
+    for key, value in defaults.items():
+        if key not in target:
+            target[key] = copy.copy(value)
+            if isinstance(defaults, Map):
+                target.key_spans[key] = defaults.key_spans.get(key, defaults.span)
+                target.value_spans[key] = defaults.value_spans.get(key, defaults.span)
+        elif isinstance(target[key], Map) and isinstance(value, dict):
+            _merge_into(target[key], value)
+        elif isinstance(target[key], Seq) and isinstance(value, list):
+            # SAM concatenates lists: global entries first, then the resource's own.
+            target[key][:0] = value
+            target[key].item_spans[:0] = getattr(value, "item_spans", [])
