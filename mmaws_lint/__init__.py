@@ -1,7 +1,7 @@
 """mmaws-lint: check CloudFormation, SAM and CDK templates against a mental model of AWS.
 
-    >>> import mmaws_lint
-    >>> findings = mmaws_lint.lint(["template.yaml"])
+>>> import mmaws_lint
+>>> findings = mmaws_lint.lint(["template.yaml"])
 """
 
 from __future__ import annotations

@@ -25,14 +25,16 @@ LOG = logging.getLogger("mmaws_lint")
 class Result:
     findings: list[Finding] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
-    linted_files: int = 0
+    linted: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[LoadProblem]:
         return [p for p in self.problems if not p.skipped]
 
 
-def selected_rules(model: Model, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[str]:
+def selected_rules(
+    model: Model, select: Iterable[str] = (), ignore: Iterable[str] = ()
+) -> list[str]:
     select, ignore = list(select), list(ignore)
     chosen = []
     for rule_id, rule in model.rules.items():
@@ -65,7 +67,7 @@ def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = Fal
     result.findings = sorted(
         {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))}
     )
-    result.linted_files = len(app.templates)
+    result.linted = [t.file for t in app.templates]
     return result
 
 
@@ -114,12 +116,15 @@ def run(
         results = [_lint_unit_safely(item) for item in work]
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_lint_unit_safely, work, chunksize=max(1, len(work) // (jobs * 4))))
+            results = list(
+                pool.map(_lint_unit_safely, work, chunksize=max(1, len(work) // (jobs * 4)))
+            )
     total = Result()
     for part in results:
         total.findings.extend(part.findings)
         total.problems.extend(part.problems)
-        total.linted_files += part.linted_files
+        total.linted.extend(part.linted)
     total.findings.sort()
+    total.linted.sort()
     total.problems.sort(key=lambda p: (p.file, p.line or 0, p.message))
     return total

@@ -23,7 +23,9 @@ class Suppression:
 def suppressions(template: Template) -> list[Suppression]:
     found = list(_from_metadata(template.metadata, None, ("Metadata",)))
     for resource in template.resources.values():
-        found.extend(_from_metadata(resource.metadata, resource.logical_id, (*resource.path, "Metadata")))
+        found.extend(
+            _from_metadata(resource.metadata, resource.logical_id, (*resource.path, "Metadata"))
+        )
     return found
 
 

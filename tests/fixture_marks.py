@@ -34,8 +34,11 @@ def template_files(case: Path) -> list[Path]:
     if case.is_file():
         return [case]
     return sorted(
-        p for p in case.rglob("*")
-        if p.is_file() and p.suffix in TEMPLATE_SUFFIXES and p.name != "manifest.json"
+        p
+        for p in case.rglob("*")
+        if p.is_file()
+        and p.suffix in TEMPLATE_SUFFIXES
+        and p.name != "manifest.json"
         and not p.name.endswith(".assets.json")
     )
 

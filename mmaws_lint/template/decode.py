@@ -197,6 +197,7 @@ class _Converter:
 
 # --- JSON fallback: for JSON the YAML composer cannot read (rare escapes, exotic numbers) ---
 
+
 def _decode_json(text: str) -> Any:
     try:
         raw = json.loads(text, object_pairs_hook=_json_pairs)

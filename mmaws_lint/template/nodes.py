@@ -66,9 +66,9 @@ def locate(root: Any, path: Path) -> Span:
 def get_path(root: Any, path: Path, default: Any = None) -> Any:
     node = root
     for key in path:
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        if (isinstance(node, dict) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+        ):
             node = node[key]
         else:
             return default

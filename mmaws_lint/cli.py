@@ -1,0 +1,239 @@
+"""Command line: `mmaws-lint check|rules|explain|alarms|checkov-dir`.
+
+Exit codes: 0 no finding at warning level or above; 1 findings; 2 usage error, invalid model
+or configuration, or a file that could not be linted (all findings are still reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from . import __version__
+from .config import Config, ConfigError, find_config
+from .model import Model, ModelError, load_model
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SUBCOMMANDS = ("check", "rules", "explain", "alarms", "checkov-dir")
+FORMATS = ("text", "json", "sarif", "junit", "github")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _split_ids(values: Sequence[str] | None) -> list[str]:
+    return [
+        part.strip().upper() for value in values or [] for part in value.split(",") if part.strip()
+    ]
+
+
+def _stack_names(values: Sequence[str] | None) -> dict[str, str]:
+    names = {}
+    for value in values or []:
+        file, sep, name = value.partition("=")
+        if not sep or not file or not name:
+            raise UsageError(f"--stack-name takes FILE=NAME, not {value!r}")
+        names[file] = name
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mmaws-lint",
+        description="Check CloudFormation, SAM and CDK templates against a mental model of AWS.",
+        epilog="Exit codes: 0 clean, 1 findings (warning or error), 2 usage error or a file "
+        "that could not be linted. `mmaws-lint PATH...` is short for `mmaws-lint check PATH...`.",
+    )
+    parser.add_argument("--version", action="version", version=f"mmaws-lint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="lint templates, folders and cdk.out assemblies")
+    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("--format", choices=FORMATS, help="report format (default: text)")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    check.add_argument(
+        "--select",
+        action="append",
+        metavar="ID_OR_PREFIX",
+        help="only these rules (repeat or comma-separate; e.g. WMM1,EMM202)",
+    )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        metavar="ID_OR_PREFIX",
+        help="skip these rules (repeat or comma-separate)",
+    )
+    check.add_argument("--model", metavar="FILE", help="YAML file overriding rule settings")
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="lint in N processes (0 = one per CPU; default 1)",
+    )
+    check.add_argument(
+        "--stack-name",
+        action="append",
+        metavar="FILE=NAME",
+        help="stack name of a template, for ${AWS::StackName} in export names",
+    )
+    check.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--model", metavar="FILE")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = commands.add_parser("explain", help="explain a rule")
+    explain.add_argument("rule_id", metavar="ID")
+    explain.add_argument("--model", metavar="FILE")
+
+    commands.add_parser(
+        "alarms", help="write CloudWatch alarms for unwatched finite resources", add_help=False
+    )
+    commands.add_parser("checkov-dir", help="print the directory for checkov --external-checks-dir")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] not in SUBCOMMANDS and not args_list[0].startswith("-"):
+        args_list.insert(0, "check")
+    if args_list[:1] == ["alarms"]:
+        from .alarms import main as alarms_main
+
+        return alarms_main(args_list[1:])
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    debug = getattr(args, "debug", False)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "explain":
+            return _explain(args)
+        if args.command == "checkov-dir":
+            from .checkov import checks_directory
+
+            print(checks_directory())
+            return EXIT_CLEAN
+        parser.print_help()
+        return EXIT_ERROR
+    except (UsageError, ModelError, ConfigError) as exc:
+        print(f"mmaws-lint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        print(f"mmaws-lint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .engine import run, selected_rules
+    from .report import FORMATS as FORMATTERS
+
+    config = Config() if args.no_config else find_config()
+    options = config.values
+    paths = args.paths
+    if not paths:
+        raise UsageError("no PATH given (files, folders or a cdk.out folder)")
+    model = load_model(args.model or options.get("model"))
+    select = _split_ids(args.select) if args.select else _split_ids(options.get("select"))
+    ignore = _split_ids(args.ignore) if args.ignore else _split_ids(options.get("ignore"))
+    _validate_ids(model, select + ignore)
+    rule_ids = selected_rules(model, select, ignore)
+    stack_names = {**options.get("stack-names", {}), **_stack_names(args.stack_name)}
+    jobs = args.jobs if args.jobs is not None else options.get("jobs", 1)
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per CPU) or more")
+    result = run(paths, model, rule_ids, jobs=jobs, stack_names=stack_names, debug=args.debug)
+    report_format = args.format or options.get("format", "text")
+    if report_format not in FORMATTERS:
+        raise UsageError(f"unknown format {report_format!r} (formats: {', '.join(FORMATS)})")
+    report = FORMATTERS[report_format](result, model, rule_ids)
+    output = args.output or options.get("output")
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(report)
+    else:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    for problem in result.problems:
+        label = "note" if problem.skipped else "error"
+        print(
+            f"{problem.file}{f':{problem.line}' if problem.line else ''}: {label}: "
+            f"{problem.message}",
+            file=sys.stderr,
+        )
+    if result.errors:
+        return EXIT_ERROR
+    if any(f.level in ("error", "warning") for f in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _validate_ids(model: Model, ids: list[str]) -> None:
+    for value in ids:
+        if not any(rule_id.startswith(value) for rule_id in model.rules):
+            raise UsageError(f"no rule matches {value!r} (see `mmaws-lint rules`)")
+
+
+def _rules(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    if args.format == "json":
+        import json
+
+        rows = [
+            {
+                "id": r.id,
+                "level": r.level,
+                "family": r.family,
+                "title": r.title,
+                "enabled": r.enabled,
+                "resource_types": list(r.resource_types),
+                "docs": r.docs_url,
+            }
+            for r in model.rules.values()
+        ]
+        print(json.dumps(rows, indent=2))
+        return EXIT_CLEAN
+    width = max(len(r.title) for r in model.rules.values())
+    print(f"{'ID':<7} {'LEVEL':<8} {'FAMILY':<11} {'TITLE':<{width}}")
+    for rule in model.rules.values():
+        disabled = "" if rule.enabled else "  (disabled)"
+        print(f"{rule.id:<7} {rule.level:<8} {rule.family:<11} {rule.title}{disabled}")
+    return EXIT_CLEAN
+
+
+def _explain(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    rule = model.rules.get(args.rule_id.upper())
+    if rule is None:
+        raise UsageError(f"unknown rule {args.rule_id!r} (see `mmaws-lint rules`)")
+    print(f"{rule.id} ({rule.level}, {rule.family}): {rule.title}\n")
+    print(f"Model: {rule.statement}\n")
+    print(f"Why it matters: {rule.why}\n")
+    print(f"Fix: {rule.fix}\n")
+    print("Example:")
+    for line in rule.example.splitlines():
+        print(f"    {line}")
+    print(f"\nApplies to: {', '.join(rule.resource_types)}")
+    if rule.settings:
+        print("Settings (override with --model):")
+        for key, value in rule.settings.items():
+            print(f"    {key}: {value}")
+    print(f"Docs: {rule.docs_url}")
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""SARIF 2.1.0, with rule metadata and help text so code-scanning UIs can explain findings."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .. import DOCS_URL, __version__
+from ..engine import Result
+from ..model import Model, Rule
+
+_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _uri(file: str) -> str:
+    path = Path(file)
+    if path.is_absolute():
+        return path.as_uri()
+    return quote(file.replace(os.sep, "/"))
+
+
+def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+    markdown = (
+        f"**{rule.title}**\n\n{rule.statement}\n\n**Why it matters.** {rule.why}\n\n"
+        f"**Fix.** {rule.fix}\n\n```yaml\n{rule.example}```\n"
+    )
+    return {
+        "id": rule.id,
+        "name": "".join(word.capitalize() for word in rule.title.replace("-", " ").split()),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.statement},
+        "help": {"text": f"{rule.why}\nFix: {rule.fix}", "markdown": markdown},
+        "helpUri": rule.docs_url,
+        "defaultConfiguration": {"level": _LEVEL[rule.level]},
+        "properties": {"tags": ["aws", "cloudformation", rule.family]},
+    }
+
+
+def render(result: Result, model: Model, rule_ids: list[str]) -> str:
+    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    results = []
+    for finding in result.findings:
+        location: dict[str, Any] = {
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(finding.file)},
+                "region": {
+                    "startLine": finding.line,
+                    "startColumn": finding.column,
+                    "endLine": finding.end_line,
+                    "endColumn": finding.end_column,
+                },
+            }
+        }
+        if finding.resource:
+            logical: dict[str, Any] = {"name": finding.resource, "kind": "resource"}
+            if finding.cdk_path:
+                logical["fullyQualifiedName"] = finding.cdk_path
+            location["logicalLocations"] = [logical]
+        entry: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "level": _LEVEL[finding.level],
+            "message": {"text": finding.message},
+            "locations": [location],
+        }
+        if finding.rule in index:
+            entry["ruleIndex"] = index[finding.rule]
+        if finding.cdk_path:
+            entry["properties"] = {"cdkPath": finding.cdk_path}
+        results.append(entry)
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": problem.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(problem.file)},
+                        **({"region": {"startLine": problem.line}} if problem.line else {}),
+                    }
+                }
+            ],
+        }
+        for problem in result.errors
+    ]
+    document = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mmaws-lint",
+                        "version": __version__,
+                        "informationUri": DOCS_URL,
+                        "rules": [_rule_descriptor(model.rules[r]) for r in rule_ids],
+                    }
+                },
+                "invocations": [
+                    {
+                        "executionSuccessful": not result.errors,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
