@@ -65,7 +65,8 @@ def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = Fal
             result.problems.append(LoadProblem(files, f"internal error in {rule_id}: {detail}"))
     by_file = {t.file: suppressions(t) for t in app.templates}
     result.findings = sorted(
-        {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))}
+        {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))},
+        key=Finding.sort_key,
     )
     result.linted = [t.file for t in app.templates]
     return result
@@ -124,7 +125,7 @@ def run(
         total.findings.extend(part.findings)
         total.problems.extend(part.problems)
         total.linted.extend(part.linted)
-    total.findings.sort()
+    total.findings.sort(key=Finding.sort_key)
     total.linted.sort()
     total.problems.sort(key=lambda p: (p.file, p.line or 0, p.message))
     return total

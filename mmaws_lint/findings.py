@@ -10,7 +10,7 @@ from .template.nodes import Path
 from .template.template import Resource, Template
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     file: str
     line: int
@@ -24,6 +24,9 @@ class Finding:
     resource_type: str | None
     path: tuple[Any, ...]
     cdk_path: str | None
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        return (self.file, self.line, self.column, self.rule, self.resource or "", self.message)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
