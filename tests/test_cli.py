@@ -84,7 +84,7 @@ def test_unreadable_file_is_reported_and_others_still_linted(
 def test_explicit_non_template_is_skipped_with_a_note(capsys, tmp_path: Path) -> None:
     manifest = tmp_path / "deployment.yaml"
     manifest.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
-    code, out, err = run_cli(capsys, "check", str(manifest))
+    code, _, err = run_cli(capsys, "check", str(manifest))
     assert code == 0
     assert "note: skipped: not a CloudFormation template" in err
 
@@ -110,7 +110,7 @@ def test_output_file(capsys, tmp_path: Path, one_instance: Path) -> None:
 def test_model_override_disables_rule(capsys, tmp_path: Path, one_instance: Path) -> None:
     model = tmp_path / "model.yaml"
     model.write_text("rules:\n  WMM501: {enabled: false}\n")
-    code, out, _ = run_cli(capsys, "check", "--model", str(model), str(one_instance))
+    _, out, _ = run_cli(capsys, "check", "--model", str(model), str(one_instance))
     assert "WMM501" not in out
 
 
