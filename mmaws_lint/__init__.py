@@ -6,12 +6,7 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("mmaws-lint")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+from ._version import __version__
 
 DOCS_URL = "https://github.com/mmaws-lint/mmaws-lint/blob/main/docs/rules.md"
 

@@ -84,6 +84,7 @@ def lint_unit(unit: Unit, model: Model, rule_ids: list[str], debug: bool = False
         )
         if isinstance(loaded, Template):
             templates.append(loaded)
+            problems.extend(loaded.notes)
         elif isinstance(loaded, LoadProblem):
             problems.append(loaded)
     result = check_app(App(templates), model, rule_ids, debug) if templates else Result()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -80,16 +83,32 @@ def _validate(document: Any, source: str) -> None:
         raise ModelError(f"{source}: invalid model at {where}: {best.message}")
 
 
+def _validation_stamp(texts: list[str]) -> Path | None:
+    """Where to remember that these exact model files passed the schema.
+
+    Importing jsonschema and validating costs more than linting a small template, so the
+    shipped model is validated once per content hash, not on every run.
+    """
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:32]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mmaws-lint" / f"model-valid-{digest}"
+
+
 @lru_cache(maxsize=1)
 def shipped_model() -> Model:
     rules: dict[str, Rule] = {}
     data: dict[str, Any] = {}
     folder = resources.files("mmaws_lint.model_data")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        document = yaml.load(entry.read_text(encoding="utf-8"), Loader=_YamlLoader)
-        _validate(document, f"rules/{entry.name}")
+    entries = [
+        e for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".yaml")
+    ]
+    texts = [e.read_text(encoding="utf-8") for e in entries]
+    stamp = _validation_stamp([*texts, folder.joinpath("schema.json").read_text()])
+    validated = stamp is not None and stamp.exists()
+    for entry, text in zip(entries, texts, strict=True):
+        document = yaml.load(text, Loader=_YamlLoader)
+        if not validated:
+            _validate(document, f"rules/{entry.name}")
         for spec in document["rules"]:
             if spec["id"] in rules:
                 raise ModelError(f"rules/{entry.name}: duplicate rule {spec['id']}")
@@ -109,6 +128,12 @@ def shipped_model() -> Model:
             if key in data:
                 raise ModelError(f"rules/{entry.name}: data key {key!r} defined twice")
             data[key] = value
+    if not validated and stamp is not None:
+        try:
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+        except OSError:
+            pass  # a read-only home only costs the validation time
     return Model(dict(sorted(rules.items())), data)
 
 

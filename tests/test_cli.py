@@ -136,7 +136,8 @@ def test_invalid_model_is_one_clear_line(capsys, tmp_path, one_instance, content
 
 
 def test_config_file_found_upward(capsys, tmp_path: Path, monkeypatch, one_instance) -> None:
-    (tmp_path / ".mmaws-lint.yaml").write_text("format: json\nignore: [WMM001]\n")
+    config = "format: json\nselect: [WMM0, WMM5]\nignore: [WMM001]\n"
+    (tmp_path / ".mmaws-lint.yaml").write_text(config)
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)
     monkeypatch.chdir(nested)

@@ -37,3 +37,16 @@ def test_every_rule_is_documented_with_an_example() -> None:
         assert f"### {rule.id}\n" in text
         assert rule.level == {"E": "error", "W": "warning", "I": "info"}[rule.id[0]]
         assert decode_text(rule.example), f"{rule.id}: the example must be CloudFormation YAML"
+
+
+def test_every_shipped_model_file_validates_against_the_schema() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "rules" / "schema.json").read_text())
+    files = sorted((ROOT / "rules").glob("*.yaml"))
+    assert files
+    for file in files:
+        jsonschema.validate(yaml.safe_load(file.read_text()), schema)

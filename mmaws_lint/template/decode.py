@@ -7,13 +7,14 @@ bombs, recursive aliases, absurd nesting, duplicate keys) becomes a `DecodeError
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .nodes import Map, Seq, Span
+from .nodes import Map, Seq, as_span
 
 try:  # libyaml is an order of magnitude faster; PyYAML wheels ship it on every platform we test
     from yaml import CSafeLoader as _Loader
@@ -47,22 +48,36 @@ class DecodeError(Exception):
         self.line = line
 
 
-def decode_text(text: str) -> Any:
-    """Decode template text (YAML or JSON) into `Map`/`Seq`/scalars."""
+def decode_text(text: str, duplicates: list[DecodeError] | None = None) -> Any:
+    """Decode template text (YAML or JSON) into `Map`/`Seq`/scalars.
+
+    A duplicate mapping key is an error, unless a `duplicates` list is given: then the last
+    value wins (as CloudFormation's parsers do) and the duplicate is recorded there.
+    """
+    collecting = gc.isenabled()
+    gc.disable()  # the decoder allocates millions of objects that all stay alive
+    try:
+        return _decode(text, duplicates)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _decode(text: str, duplicates: list[DecodeError] | None) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         # JSON forbids raw tabs inside strings, so turning them into spaces keeps every value
         # and every column while letting the YAML composer (which rejects tabs) read the file.
         try:
-            return _compose(text.replace("\t", " "))
+            return _compose(text.replace("\t", " "), duplicates)
         except DecodeError:
-            return _decode_json(text)
-    return _compose(text)
+            return _decode_json(text, duplicates)
+    return _compose(text, duplicates)
 
 
-def _compose(text: str) -> Any:
+def _compose(text: str, duplicates: list[DecodeError] | None = None) -> Any:
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=_FastLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -72,18 +87,81 @@ def _compose(text: str) -> Any:
         raise DecodeError(f"invalid YAML: {exc}") from None
     if root is None:
         return None
-    return _Converter().convert(root)
+    # Without an anchor there is no alias, so no node is shared and none needs remembering.
+    return _Converter(duplicates, shared_nodes="&" in text).convert(root)
 
 
-def _span(node: Node) -> Span:
-    start, end = node.start_mark, node.end_mark
-    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+class _FastLoader(_Loader):  # type: ignore[misc, valid-type]
+    """Resolves the implicit tag of most plain scalars without PyYAML's regex table."""
+
+    _FIRST_CHARS_OF_NON_WORDS = frozenset("0123456789+-.~<=")
+    _WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null"})
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0] and value:
+            first = value[0]
+            if first not in self._FIRST_CHARS_OF_NON_WORDS and (
+                len(value) > 5 or not first.isalpha() or value.lower() not in self._WORDS
+            ):
+                return _STR_TAG
+        return super().resolve(kind, value, implicit)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_VALUES = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if tag == _STR_TAG or tag[0] == "!":
+        return value
+    if tag == "tag:yaml.org,2002:int":
+        if value.isdigit():
+            return int(value)
+    elif tag == "tag:yaml.org,2002:bool":
+        return _BOOL_VALUES.get(value.lower(), value)
+    elif tag == "tag:yaml.org,2002:null":
+        return None
+    construct = _SCALAR_CONSTRUCTORS.get(tag)
+    if construct is None:
+        return value
+    try:
+        return construct(_SCALAR_HELPER, node)
+    except (ValueError, TypeError, OverflowError):
+        return value
+
+
+def _intrinsic(node: Node, value: Any) -> Any:
+    tag = node.tag
+    if tag[0] != "!" or tag.startswith("!!"):
+        return value
+    name = tag[1:]
+    if name == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    if name in ("Ref", "Condition"):
+        key = name
+    elif name in _FN_TAGS:
+        key = f"Fn::{name}"
+    else:
+        return value
+    wrapped = Map(node)
+    wrapped[key] = value
+    wrapped.key_spans[key] = node
+    return wrapped
 
 
 class _Converter:
-    def __init__(self) -> None:
-        self.done: dict[int, Any] = {}
-        self.size: dict[int, int] = {}
+    """Turns the composed node graph into Map/Seq/scalars.
+
+    Positions stay as the YAML nodes themselves (turned into spans only for findings). When the
+    text has anchors, converted nodes are remembered so an alias is shared rather than copied,
+    a recursive alias is an error, and the expanded size is bounded (alias bombs).
+    """
+
+    def __init__(self, duplicates: list[DecodeError] | None, shared_nodes: bool) -> None:
+        self.duplicates = duplicates
+        self.shared_nodes = shared_nodes
+        self.done: dict[int, tuple[Any, int]] = {}
         self.in_progress: set[int] = set()
 
     def convert(self, root: Node) -> Any:
@@ -91,52 +169,64 @@ class _Converter:
         return value
 
     def _node(self, node: Node, depth: int) -> tuple[Any, int]:
-        key = id(node)
-        if key in self.done:
-            return self.done[key], self.size[key]
-        if key in self.in_progress:
-            raise DecodeError("recursive YAML alias", node.start_mark.line + 1)
         if depth > MAX_DEPTH:
             raise DecodeError(f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        if not self.shared_nodes:
+            return self._build(node, depth)
+        key = id(node)
+        if key in self.done:
+            return self.done[key]
+        if key in self.in_progress:
+            raise DecodeError("recursive YAML alias", node.start_mark.line + 1)
         self.in_progress.add(key)
-        if isinstance(node, MappingNode):
-            value, size = self._mapping(node, depth)
-        elif isinstance(node, SequenceNode):
-            value, size = self._sequence(node, depth)
-        else:
-            value, size = self._scalar(node), 1
-        value = self._intrinsic(node, value)
+        value, size = self._build(node, depth)
         self.in_progress.discard(key)
         if size > MAX_EXPANDED_VALUES:
             raise DecodeError(
                 f"YAML aliases expand to more than {MAX_EXPANDED_VALUES:,} values",
                 node.start_mark.line + 1,
             )
-        self.done[key], self.size[key] = value, size
+        self.done[key] = (value, size)
         return value, size
 
+    def _build(self, node: Node, depth: int) -> tuple[Any, int]:
+        cls = type(node)
+        if cls is ScalarNode:
+            value, size = _scalar(node), 1
+        elif cls is MappingNode:
+            value, size = self._mapping(node, depth)
+        else:
+            value, size = self._sequence(node, depth)
+        return _intrinsic(node, value), size
+
     def _mapping(self, node: MappingNode, depth: int) -> tuple[Map, int]:
-        result = Map(_span(node))
+        result = Map(node)
+        key_spans = result.key_spans
         size = 1
         explicit: set[Any] = set()
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 size += self._merge(result, value_node, depth)
                 continue
-            if not isinstance(key_node, ScalarNode):
+            if type(key_node) is not ScalarNode:
                 raise DecodeError("mapping key is not a scalar", key_node.start_mark.line + 1)
-            key = self._scalar(key_node)
+            key = _scalar(key_node)
             if key in explicit:
-                raise DecodeError(
-                    f"duplicate key {key!r} (first at line {result.key_spans[key].line})",
+                duplicate = DecodeError(
+                    f"duplicate key {key!r} (first at line {as_span(key_spans[key]).line})",
                     key_node.start_mark.line + 1,
                 )
+                if self.duplicates is None:
+                    raise duplicate
+                self.duplicates.append(duplicate)
             explicit.add(key)
-            value, child = self._node(value_node, depth + 1)
+            if type(value_node) is ScalarNode and value_node.tag[0] != "!":
+                value, child = _scalar(value_node), 1
+            else:
+                value, child = self._node(value_node, depth + 1)
             size += child
             result[key] = value
-            result.key_spans[key] = _span(key_node)
-            result.value_spans[key] = _span(value_node)
+            key_spans[key] = key_node
         return result, size
 
     def _merge(self, target: Map, value_node: Node, depth: int) -> int:
@@ -151,70 +241,41 @@ class _Converter:
                 if key not in target:
                     target[key] = value
                     target.key_spans[key] = merged.key_spans.get(key, merged.span)
-                    target.value_spans[key] = merged.value_spans.get(key, merged.span)
         return size
 
     def _sequence(self, node: SequenceNode, depth: int) -> tuple[Seq, int]:
-        result = Seq(_span(node))
+        result = Seq(node)
         size = 1
         for item in node.value:
             value, child = self._node(item, depth + 1)
             size += child
             result.append(value)
-            result.item_spans.append(_span(item))
+            result.item_spans.append(item)
         return result, size
-
-    @staticmethod
-    def _scalar(node: ScalarNode) -> Any:
-        construct = _SCALAR_CONSTRUCTORS.get(node.tag)
-        if construct is None:
-            return node.value
-        try:
-            return construct(_SCALAR_HELPER, node)
-        except (ValueError, TypeError, OverflowError):
-            return node.value
-
-    @staticmethod
-    def _intrinsic(node: Node, value: Any) -> Any:
-        tag = node.tag
-        if not tag.startswith("!") or tag.startswith("!!"):
-            return value
-        name = tag[1:]
-        if name == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-        if name in ("Ref", "Condition"):
-            key = name
-        elif name in _FN_TAGS:
-            key = f"Fn::{name}"
-        else:
-            return value
-        wrapped = Map(_span(node))
-        wrapped[key] = value
-        wrapped.key_spans[key] = wrapped.span
-        wrapped.value_spans[key] = wrapped.span
-        return wrapped
 
 
 # --- JSON fallback: for JSON the YAML composer cannot read (rare escapes, exotic numbers) ---
 
 
-def _decode_json(text: str) -> Any:
+def _decode_json(text: str, duplicates: list[DecodeError] | None = None) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                duplicate = DecodeError(f"duplicate key {key!r}")
+                if duplicates is None:
+                    raise duplicate
+                duplicates.append(duplicate)
+            result[key] = value
+        return result
+
     try:
-        raw = json.loads(text, object_pairs_hook=_json_pairs)
+        raw = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         raise DecodeError(f"invalid JSON: {exc.msg}", exc.lineno) from None
     except RecursionError:
         raise DecodeError(f"nested deeper than {MAX_DEPTH} levels") from None
     return _wrap_json(raw, 0)
-
-
-def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise DecodeError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
 
 
 def _wrap_json(value: Any, depth: int) -> Any:

@@ -12,7 +12,9 @@ from .decode import DecodeError, decode_text
 from .nodes import Map, Seq
 from .template import Template
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# CloudFormation accepts templates of at most 1 MB (from S3); anything five times larger is not a
+# template that can be deployed, and decoding it would cost seconds and gigabytes.
+MAX_FILE_BYTES = 5 * 1024 * 1024
 _LOOKS_LIKE_CFN = re.compile(
     rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Custom)::[A-Za-z0-9]+::"
 )
@@ -29,7 +31,11 @@ _SAM_GLOBAL_SECTIONS = {
 
 @dataclass(frozen=True)
 class LoadProblem:
-    """Why a file was not linted. `skipped` problems are notes, not errors."""
+    """Why a file was not linted, or a caveat about how it was linted.
+
+    `skipped` problems are notes (a file that is not a template, a duplicate key whose last
+    value was used), not errors: they do not make the run fail.
+    """
 
     file: str
     message: str
@@ -53,7 +59,11 @@ def read_template(
     try:
         size = os.path.getsize(name)
         if size > MAX_FILE_BYTES:
-            return LoadProblem(name, f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,} limit")
+            return LoadProblem(
+                name,
+                f"file is {size:,} bytes; CloudFormation accepts templates up to 1 MB and"
+                f" mmaws-lint reads at most {MAX_FILE_BYTES:,}",
+            )
         with open(name, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
@@ -72,6 +82,8 @@ def parse_template(
     looks_like_cfn = bool(_LOOKS_LIKE_CFN.search(raw))
     if not explicit and not looks_like_cfn:
         return None
+    if explicit and not raw.strip():
+        return LoadProblem(name, "empty file, not a template")
     if b"\x00" in raw[:8192]:
         return LoadProblem(name, "binary file, not a YAML or JSON template")
     try:
@@ -79,8 +91,9 @@ def parse_template(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return LoadProblem(name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line)
+    duplicates: list[DecodeError] = []
     try:
-        data = decode_text(text)
+        data = decode_text(text, duplicates)
     except DecodeError as exc:
         return LoadProblem(name, exc.message, exc.line)
     except RecursionError:
@@ -93,11 +106,16 @@ def parse_template(
         return LoadProblem(name, "skipped: not a CloudFormation template", skipped=True)
     assert isinstance(data, Map)
     merge_sam_globals(data)
+    notes = [
+        LoadProblem(name, f"{d.message}; the last value is used", d.line, skipped=True)
+        for d in duplicates
+    ]
     return Template(
         file=name,
         data=data,
         stack_name=stack_name or Path(name).stem.split(".")[0],
         cdk_paths=cdk_paths or {},
+        notes=notes,
     )
 
 
@@ -138,7 +156,6 @@ def _merge_into(target: Map, defaults: dict) -> None:
             target[key] = copy.copy(value)
             if isinstance(defaults, Map):
                 target.key_spans[key] = defaults.key_spans.get(key, defaults.span)
-                target.value_spans[key] = defaults.value_spans.get(key, defaults.span)
         elif isinstance(target[key], Map) and isinstance(value, dict):
             _merge_into(target[key], value)
         elif isinstance(target[key], Seq) and isinstance(value, list):

@@ -1,7 +1,8 @@
 """Decoded template values that remember where they came from.
 
-Mappings and sequences carry the source span of each child, so a finding can point at the
-exact key or item that holds the offending value without wrapping every scalar.
+Mappings and sequences carry the source position of each key and item, so a finding can point
+at the exact key or item that holds the offending value without wrapping every scalar.
+Positions are kept as the decoder's marks and turned into a `Span` only when asked for.
 """
 
 from __future__ import annotations
@@ -21,27 +22,34 @@ class Span(NamedTuple):
 NO_SPAN = Span(1, 1, 1, 1)
 
 
+def as_span(position: Any) -> Span:
+    """A `Span` from a Span, or from anything with 0-based `start_mark`/`end_mark` (a YAML node)."""
+    if isinstance(position, Span):
+        return position
+    start, end = position.start_mark, position.end_mark
+    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
 class Map(dict):
-    """A mapping with the span of the whole node, of each key and of each value."""
+    """A mapping with the position of the whole node and of each key."""
 
-    __slots__ = ("key_spans", "span", "value_spans")
+    __slots__ = ("key_spans", "span")
 
-    def __init__(self, span: Span = NO_SPAN) -> None:
+    def __init__(self, span: Any = NO_SPAN) -> None:
         super().__init__()
         self.span = span
-        self.key_spans: dict[Any, Span] = {}
-        self.value_spans: dict[Any, Span] = {}
+        self.key_spans: dict[Any, Any] = {}
 
 
 class Seq(list):
-    """A sequence with the span of the whole node and of each item."""
+    """A sequence with the position of the whole node and of each item."""
 
     __slots__ = ("item_spans", "span")
 
-    def __init__(self, span: Span = NO_SPAN) -> None:
+    def __init__(self, span: Any = NO_SPAN) -> None:
         super().__init__()
         self.span = span
-        self.item_spans: list[Span] = []
+        self.item_spans: list[Any] = []
 
 
 Path = tuple[Any, ...]
@@ -60,16 +68,4 @@ def locate(root: Any, path: Path) -> Span:
             node = node[key]
         else:
             break
-    return best
-
-
-def get_path(root: Any, path: Path, default: Any = None) -> Any:
-    node = root
-    for key in path:
-        if (isinstance(node, dict) and key in node) or (
-            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
-        ):
-            node = node[key]
-        else:
-            return default
-    return node
+    return as_span(best)

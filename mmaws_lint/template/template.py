@@ -65,6 +65,7 @@ class Template:
     data: Map
     stack_name: str
     cdk_paths: dict[str, str] = field(default_factory=dict)
+    notes: list[Any] = field(default_factory=list)  # LoadProblem caveats from decoding
 
     def span(self, path: Path) -> Span:
         return locate(self.data, path)
@@ -84,6 +85,8 @@ class Template:
             depends_on = body.get("DependsOn")
             if isinstance(depends_on, str):
                 depends_on = [depends_on]
+            elif not isinstance(depends_on, list):
+                depends_on = []
             condition = body.get("Condition")
             result[str(logical_id)] = Resource(
                 logical_id=str(logical_id),
