@@ -18,6 +18,7 @@ from .load import LoadProblem
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+MAX_SCAN_BYTES = 8 * 1024 * 1024
 _CROSS_STACK = re.compile(rb"ImportValue|\"?Export\"?\s*:")
 
 
@@ -109,9 +110,6 @@ def _takes_part_in_exports(file: str) -> bool:
         return False
 
 
-MAX_SCAN_BYTES = 8 * 1024 * 1024
-
-
 def is_cloud_assembly(folder: str) -> bool:
     manifest = os.path.join(folder, "manifest.json")
     if not os.path.isfile(manifest):
@@ -158,10 +156,21 @@ def _collect_assembly(folder: str, unit: Unit, visited: set[str]) -> None:
             listed.add(os.path.normpath(file))
             stack_name = properties.get("stackName") or artifact_id
             paths = _logical_id_paths(artifact.get("metadata"))
+            extra = artifact.get("additionalMetadataFile")
+            if isinstance(extra, str):  # newer CDK versions keep stack metadata in its own file
+                paths = {**_logical_id_paths(_read_json(os.path.join(folder, extra))), **paths}
             unit.sources.append(Source(file, True, str(stack_name), tuple(sorted(paths.items()))))
     for nested in sorted(Path(folder).glob("*.nested.template.json")):
         if os.path.normpath(nested) not in listed:
             unit.sources.append(Source(str(nested), True, nested.name.split(".")[0]))
+
+
+def _read_json(file: str) -> object:
+    try:
+        with open(file, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
 
 
 def _logical_id_paths(metadata: object) -> dict[str, str]:
