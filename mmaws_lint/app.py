@@ -40,8 +40,13 @@ class App:
 
     @cached_property
     def exports(self) -> dict[str, tuple[Template, Any]]:
-        """Literal export name -> (exporting template, exported value node)."""
+        """Literal export name -> (exporting template, exported value node).
+
+        A name exported by two templates of the run (two copies of a stack, or unrelated
+        projects linted together) is ambiguous and left out, so imports of it stay unknown.
+        """
         index: dict[str, tuple[Template, Any]] = {}
+        ambiguous: set[str] = set()
         for template in self.templates:
             naming = Resolver(template, None, {"AWS::StackName": template.stack_name})
             for output in template.outputs.values():
@@ -52,6 +57,11 @@ class App:
                     continue
                 for parts in naming.values(export["Name"]):
                     name = as_literal(parts)
-                    if name is not None:
-                        index.setdefault(name, (template, output.get("Value")))
+                    if name is None:
+                        continue
+                    if name in index and index[name][0] is not template:
+                        ambiguous.add(name)
+                    index.setdefault(name, (template, output.get("Value")))
+        for name in ambiguous:
+            del index[name]
         return index
