@@ -1,16 +1,20 @@
 """Read the findings a fixture expects.
 
 YAML fixtures mark the line a finding sits on with a trailing `# expect: RULE[, RULE]`
-comment. JSON fixtures (no comments) put `"fixture-expect": ["RULE"]` in a resource's
-Metadata; the finding is expected on the resource's logical-ID line.
+comment. JSON fixtures (no comments) put `"fixture-expect"` in a resource's Metadata: a list
+of rule IDs expected on the resource's logical-ID line, or a mapping of rule ID to the path
+(below the resource) of the property the finding points at, e.g.
+`{"WMM503": ["Properties", "InstanceType"]}` (a list of such paths for several findings).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
+
+from mmaws_lint.template.decode import decode_text
+from mmaws_lint.template.nodes import locate
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 _MARK = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
@@ -60,11 +64,16 @@ def expected(case: Path) -> Counter[tuple[str, str, int]]:
 
 def _json_marks(file: Path, text: str) -> Counter[tuple[str, str, int]]:
     marks: Counter[tuple[str, str, int]] = Counter()
-    data = json.loads(text)
-    lines = text.splitlines()
-    for logical_id, body in (data.get("Resources") or {}).items():
-        rules = (body.get("Metadata") or {}).get("fixture-expect") or []
-        line = next(i for i, t in enumerate(lines, 1) if f'"{logical_id}"' in t)
-        for rule in rules:
-            marks[(rule, str(file), line)] += 1
+    data = decode_text(text)
+    resources = data.get("Resources") or {}
+    for logical_id, body in resources.items():
+        expectation = (body.get("Metadata") or {}).get("fixture-expect") or []
+        base = ("Resources", logical_id)
+        if isinstance(expectation, list):
+            for rule in expectation:
+                marks[(rule, str(file), locate(data, base).line)] += 1
+            continue
+        for rule, paths in expectation.items():
+            for path in paths if paths and isinstance(paths[0], list) else [paths]:
+                marks[(rule, str(file), locate(data, (*base, *path)).line)] += 1
     return marks

@@ -151,7 +151,9 @@ class Resolver:
             return {(Sym("ref", name, "", self.template.file),)}
         parameter = self.template.parameters.get(name)
         if parameter is not None:
-            if parameter.has_default and not isinstance(parameter.default, (dict, list)):
+            if parameter.has_default and parameter.default_is_value and not isinstance(
+                parameter.default, (dict, list)
+            ):
                 return self.values(parameter.default, depth)
             return {(Sym("param", name, "", self.template.file),)}
         return {(UNKNOWN,)}
@@ -327,7 +329,7 @@ class Resolver:
             return [piece for text in sorted(texts) for piece in text.split(separator)]
         if name == "Ref" and isinstance(arg, str):
             parameter = self.template.parameters.get(arg)
-            if parameter is None or not parameter.has_default:
+            if parameter is None or not parameter.has_default or not parameter.default_is_value:
                 return None
             if isinstance(parameter.default, list):
                 return list(parameter.default)

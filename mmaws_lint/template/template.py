@@ -56,6 +56,11 @@ class Parameter:
     allowed_values: list[Any] | None
     has_default: bool
 
+    @property
+    def default_is_value(self) -> bool:
+        """False for SSM parameter types, whose default names an SSM parameter, not a value."""
+        return not self.type.startswith("AWS::SSM::Parameter::")
+
 
 @dataclass(eq=False)
 class Template:
