@@ -10,6 +10,7 @@ import argparse
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .config import Config, ConfigError, find_config
@@ -165,8 +166,11 @@ def _check(args: argparse.Namespace) -> int:
     report = FORMATTERS[report_format](result, model, rule_ids)
     output = args.output or options.get("output")
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(report)
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
     else:
         sys.stdout.write(report)
         sys.stdout.flush()

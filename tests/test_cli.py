@@ -207,3 +207,16 @@ def test_console_script_version() -> None:
         [sys.executable, "-m", "mmaws_lint.cli", "--version"], capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stdout.startswith("mmaws-lint ")
+
+
+def test_output_folder_is_created(capsys, tmp_path: Path, one_instance: Path) -> None:
+    target = tmp_path / "reports" / "nested" / "junit.xml"
+    code, _, _ = run_cli(capsys, "check", "--format", "junit", "-o", str(target), str(one_instance))
+    assert code == 1 and target.read_text().startswith("<?xml")
+
+
+def test_unwritable_output_is_one_clear_line(capsys, tmp_path: Path, one_instance: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run_cli(capsys, "check", "-o", str(blocker / "report.txt"), str(one_instance))
+    assert code == 2 and err.startswith("mmaws-lint: error: cannot write the report to")
