@@ -1,0 +1,282 @@
+"""Monitoring: finite capacities need alarms, alarms need someone to tell, and utilization
+alarms must fire before latency suffers."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..app import App
+from ..findings import Finding
+from ..template.nodes import Path
+from ..template.resolve import Resolver, Sym, as_literal, intrinsic, is_no_value
+from ..template.template import Resource
+from . import Context, check
+from .monitoring_catalog import Entry, ResourceKey, possible_values, resource_key
+from .monitoring_coverage import Unwatched, unwatched_resources
+
+# ---- WMM101 -------------------------------------------------------------------------------
+
+
+@check("WMM101")
+def finite_resource_without_alarm(ctx: Context) -> Iterator[Finding]:
+    for unwatched in unwatched_resources(ctx.app, ctx.model):
+        yield ctx.finding(unwatched.resource, unwatched_message(unwatched))
+
+
+def unwatched_message(unwatched: Unwatched) -> str:
+    resource, entry = unwatched.resource, unwatched.entry
+    capacities = "; ".join(
+        f"{capacity.name} ({_either(capacity.metrics)})" for capacity in unwatched.capacities
+    )
+    return (
+        f"{resource.logical_id} is a finite resource with no CloudWatch alarm on {capacities};"
+        f" add an AWS::CloudWatch::Alarm per capacity on one of those {entry.namespace} metrics"
+        f" with dimension {_dimension_hint(entry, resource)}"
+        " (`mmaws-lint alarms` writes them)"
+    )
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _dimension_hint(entry: Entry, resource: Resource) -> str:
+    logical_id = resource.logical_id
+    for name, source in entry.dimensions.items():
+        kind, _, argument = source.partition(" ")
+        if kind == "ref":
+            return f"{name} = !Ref {logical_id}"
+        if kind == "getatt":
+            return f"{name} = !GetAtt {logical_id}.{argument}"
+        if kind == "cache_nodes":
+            return f"{name} = !Sub ${{{logical_id}}}-001"
+    return f"referencing {logical_id}"
+
+
+# ---- WMM102 -------------------------------------------------------------------------------
+
+
+@dataclass
+class FedAlarms:
+    """Alarms something acts on besides their own actions: a composite alarm that notifies, or
+    a service that reacts to their state (deployment rollback, DNS failover)."""
+
+    keys: set[ResourceKey] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    every_alarm: bool = False  # something reads alarms the linter cannot identify
+
+    def includes(self, alarm: Resource, resolver: Resolver) -> bool:
+        if self.every_alarm or resource_key(alarm) in self.keys:
+            return True
+        names = resolver.literals(alarm.prop("AlarmName")) or set()
+        return any(name.lower() in self.names for name in names)
+
+    def add(self, keys: set[ResourceKey] | None, names: set[str]) -> None:
+        if keys is None:
+            self.every_alarm = True
+        else:
+            self.keys |= keys
+            self.names |= names
+
+
+@check("WMM102")
+def alarm_notifies_nobody(ctx: Context) -> Iterator[Finding]:
+    consumers = frozenset(ctx.setting("alarm_consumer_properties", []))
+    fed = ctx.app.shared("monitoring.fed_alarms", lambda app: _fed_alarms(app, consumers))
+    for alarm in ctx.app.resources("AWS::CloudWatch::Alarm"):
+        resolver = ctx.resolver(alarm)
+        silence = _silence(alarm, resolver)
+        if silence is None or fed.includes(alarm, resolver):
+            continue
+        path, reason = silence
+        yield ctx.finding(
+            alarm,
+            f"{alarm.logical_id} {reason}, so it changes state without telling anyone; send it"
+            " to an SNS topic, a scaling policy or an EC2 action in AlarmActions, or feed it"
+            " into a composite alarm that does",
+            path=path,
+        )
+
+
+def _silence(alarm: Resource, resolver: Resolver) -> tuple[Path, str] | None:
+    """Where and why the alarm can never act, or None when some configuration acts."""
+    actions = alarm.prop("AlarmActions")
+    if actions is None:
+        return (), "has no AlarmActions"
+    if is_no_value(actions):
+        return ("Properties", "AlarmActions"), "has no AlarmActions"
+    items = resolver.items(actions)
+    if items is None:
+        return None
+    if not list(resolver.elements(items)):
+        return ("Properties", "AlarmActions"), "has an empty AlarmActions"
+    enabled = possible_values(resolver, alarm.prop("ActionsEnabled"), "true")
+    if enabled is not None and {value.lower() for value in enabled} == {"false"}:
+        return ("Properties", "ActionsEnabled"), "has ActionsEnabled false"
+    return None
+
+
+def _may_notify(alarm: Resource, resolver: Resolver) -> bool:
+    return _silence(alarm, resolver) is None
+
+
+_RULE_FUNCTION = re.compile(r"\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*\"?([^\")]*?)\"?\s*\)")
+_PLACEHOLDER = "\x00"
+_UNKNOWN_SYMBOLS = frozenset({"param", "import", "unknown"})
+_ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+
+
+def _fed_alarms(app: App, consumer_properties: frozenset[str]) -> FedAlarms:
+    """Alarms read by services, then down from every composite alarm that notifies (or that a
+    service reads) to the alarms its rule reads."""
+    fed = FedAlarms()
+    for resource in app.resources():
+        if resource.type == "AWS::Events::Rule" and _matches_alarm_state_changes(resource):
+            fed.every_alarm = True  # the rule's pattern decides which alarms; assume any
+        elif resource.type not in _ALARM_TYPES:
+            resolver = app.resolver(resource.template)
+            for node in _nodes_under(resource.properties, consumer_properties):
+                fed.add(*_named_alarms(resolver, node))
+    composites = list(app.resources("AWS::CloudWatch::CompositeAlarm"))
+    by_key = {resource_key(c): c for c in composites}
+    by_name: dict[str, list[Resource]] = {}
+    for composite in composites:
+        for name in app.resolver(composite.template).literals(composite.prop("AlarmName")) or ():
+            by_name.setdefault(name.lower(), []).append(composite)
+    queue = deque(
+        c
+        for c in composites
+        if _may_notify(c, app.resolver(c.template)) or fed.includes(c, app.resolver(c.template))
+    )
+    visited = {resource_key(c) for c in queue}
+    while queue and not fed.every_alarm:
+        composite = queue.popleft()
+        keys, names = _rule_alarms(app.resolver(composite.template), composite.prop("AlarmRule"))
+        fed.add(keys, names)
+        upstream = [by_key[k] for k in keys or () if k in by_key]
+        upstream += [c for name in names for c in by_name.get(name, [])]
+        for other in upstream:
+            if resource_key(other) not in visited:
+                visited.add(resource_key(other))
+                queue.append(other)
+    return fed
+
+
+def _matches_alarm_state_changes(rule: Resource) -> bool:
+    """An EventBridge rule on CloudWatch alarm state changes acts on alarms it matches."""
+    pattern = rule.prop("EventPattern")
+    return "aws.cloudwatch" in str(pattern) and "Alarm State Change" in str(pattern)
+
+
+def _nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
+    """Values of the properties named `keys`, at any depth."""
+    stack = [properties]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in keys:
+                    yield value
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _named_alarms(resolver: Resolver, node: Any) -> tuple[set[ResourceKey] | None, set[str]]:
+    """Alarms a service setting names: references, and literal names or ARNs at any depth."""
+    keys = {(target.file, target.logical_id) for target in resolver.references(node)}
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict) and intrinsic(current) is None:
+            stack.extend(current.values())
+            continue
+        if isinstance(current, list):
+            stack.extend(current)
+            continue
+        for parts in resolver.values(current):
+            if any(isinstance(p, Sym) and p.kind in _UNKNOWN_SYMBOLS for p in parts):
+                return None, names
+            literal = as_literal(parts)
+            if literal:
+                names.add(literal.rsplit(":alarm:", 1)[-1].lower())
+    return keys, names
+
+
+def _rule_alarms(resolver: Resolver, rule: Any) -> tuple[set[ResourceKey] | None, set[str]]:
+    """The alarms an AlarmRule reads: referenced resources and literal names (or ARNs).
+    None when part of the rule is unknown."""
+    keys = {(target.file, target.logical_id) for target in resolver.references(rule)}
+    names: set[str] = set()
+    for parts in resolver.values(rule):
+        if any(isinstance(p, Sym) and p.kind in _UNKNOWN_SYMBOLS for p in parts):
+            return None, names
+        text = "".join(p if isinstance(p, str) else _PLACEHOLDER for p in parts)
+        for match in _RULE_FUNCTION.finditer(text):
+            name = match.group(1).rsplit(":alarm:", 1)[-1]
+            if _PLACEHOLDER not in name:
+                names.add(name.lower())
+    return keys, names
+
+
+# ---- WMM103 -------------------------------------------------------------------------------
+
+
+@check("WMM103")
+def utilization_alarm_too_high(ctx: Context) -> Iterator[Finding]:
+    maximum = float(ctx.setting("max_threshold", 80))
+    utilization = set(ctx.setting("utilization_metrics", []))
+    upward = set(ctx.setting("upward_comparisons", []))
+    for alarm in ctx.app.resources("AWS::CloudWatch::Alarm"):
+        resolver = ctx.resolver(alarm)
+        comparisons = possible_values(resolver, alarm.prop("ComparisonOperator"), None)
+        if not comparisons or not comparisons <= upward:
+            continue
+        metrics = _returned_metric_names(alarm, resolver)
+        if not metrics or not metrics <= utilization:
+            continue
+        highest = max(
+            _numbers(possible_values(resolver, alarm.prop("Threshold"), None)), default=None
+        )
+        if highest is None or highest <= maximum:
+            continue
+        yield ctx.finding(
+            alarm,
+            f"{alarm.logical_id} fires only when {_either(tuple(sorted(metrics)))} exceeds"
+            f" {highest:g} %, but utilization above {maximum:g} % already hurts latency;"
+            f" set Threshold to {maximum:g} or less",
+            path=("Properties", "Threshold"),
+        )
+
+
+def _returned_metric_names(alarm: Resource, resolver: Resolver) -> set[str] | None:
+    """Names of the metric the alarm compares with its threshold (the metric-math query that
+    returns data when it is a plain metric); None when unknown or computed."""
+    if "MetricName" in alarm.properties:
+        return resolver.literals(alarm.prop("MetricName"))
+    queries = [q for q in resolver.elements(alarm.prop("Metrics")) if isinstance(q, dict)]
+    returned = [q for q in queries if resolver.literal(q.get("ReturnData")) in ("true", "True")]
+    if not returned and len(queries) == 1:
+        returned = queries
+    if len(returned) != 1:
+        return None
+    metric = returned[0].get("MetricStat")
+    if not isinstance(metric, dict) or not isinstance(metric.get("Metric"), dict):
+        return None
+    return resolver.literals(metric["Metric"].get("MetricName"))
+
+
+def _numbers(values: set[str] | None) -> list[float]:
+    numbers = []
+    for value in values or ():
+        try:
+            numbers.append(float(value))
+        except ValueError:
+            continue
+    return numbers

@@ -1,0 +1,461 @@
+"""The monitoring catalog as typed objects, and the predicates that decide when it applies.
+
+`data.monitoring_finite_resources` (rules/monitoring.yaml) says which capacities of which
+resources must be watched. Entries name predicates (`variant`, `when`) defined here, so a user
+can move a capacity between resource kinds with `--model` without writing code. Every
+predicate answers "could this hold?" over all `Fn::If` branches and parameter defaults, and
+answers False when the value is unknown: a capacity the linter cannot prove applies is not
+reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..app import App
+from ..template.resolve import Resolver, Target, intrinsic, is_no_value
+from ..template.template import Resource
+from .burstable import is_burstable
+
+ResourceKey = tuple[str, str]  # (file, logical ID)
+
+
+def resource_key(resource: Resource) -> ResourceKey:
+    return (resource.template.file, resource.logical_id)
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """The alarm `mmaws-lint alarms` writes for one capacity (see the catalog's comments)."""
+
+    metrics: dict[str, str]  # metric-math ID -> metric name; one entry for a plain alarm
+    expression: str | None
+    statistic: str
+    comparison: str
+    threshold: float
+    threshold_from: dict[str, Any] | None
+    period: int
+    evaluation_periods: int
+    datapoints: int | None
+    missing_data: str | None
+    when: str | None
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> AlarmSpec:
+        metrics = raw.get("metrics") or {"m1": raw["metric"]}
+        return cls(
+            metrics=dict(metrics),
+            expression=raw.get("expression"),
+            statistic=raw.get("statistic", "Average"),
+            comparison=raw.get("comparison", "GreaterThanThreshold"),
+            threshold=float(raw.get("threshold", 0)),
+            threshold_from=raw.get("threshold_from"),
+            period=int(raw.get("period", 300)),
+            evaluation_periods=int(raw.get("evaluation_periods", 3)),
+            datapoints=raw.get("datapoints"),
+            missing_data=raw.get("missing_data"),
+            when=raw.get("when"),
+        )
+
+
+@dataclass(frozen=True)
+class Capacity:
+    name: str
+    metrics: tuple[str, ...]
+    when: str | None
+    alarms: tuple[AlarmSpec, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    types: tuple[str, ...]
+    namespace: str
+    variant: str | None
+    name_property: str | None
+    watched_through: tuple[str, ...]
+    dimensions: dict[str, str]
+    capacities: tuple[Capacity, ...] = field(default_factory=tuple)
+
+
+def parse_catalog(raw: list[dict[str, Any]]) -> list[Entry]:
+    entries = []
+    for item in raw:
+        capacities = []
+        for capacity in item.get("capacities") or []:
+            alarm = capacity.get("alarm") or []
+            alarms = alarm if isinstance(alarm, list) else [alarm]
+            capacities.append(
+                Capacity(
+                    name=capacity["name"],
+                    metrics=tuple(capacity["metrics"]),
+                    when=capacity.get("when"),
+                    alarms=tuple(AlarmSpec.parse(a) for a in alarms),
+                )
+            )
+        entries.append(
+            Entry(
+                types=tuple(item["types"]),
+                namespace=item["namespace"],
+                variant=item.get("variant"),
+                name_property=item.get("name_property"),
+                watched_through=tuple(item.get("watched_through") or ()),
+                dimensions=dict(item.get("dimensions") or {}),
+                capacities=tuple(capacities),
+            )
+        )
+    return entries
+
+
+# ---- possible values ----------------------------------------------------------------------
+
+
+def possible_values(resolver: Resolver, node: Any, default: str | None) -> set[str] | None:
+    """Every literal a property can take, `Fn::If` branches expanded; an absent value (or an
+    `AWS::NoValue` branch) takes `default`. None when any branch is not a known literal."""
+    if node is None or is_no_value(node):
+        return {default} if default is not None else set()
+    function = intrinsic(node)
+    if function and function[0] == "Fn::If" and isinstance(function[1], list):
+        if len(function[1]) != 3:
+            return None
+        first = possible_values(resolver, function[1][1], default)
+        second = possible_values(resolver, function[1][2], default)
+        if first is None or second is None:
+            return None
+        return first | second
+    return resolver.literals(node)
+
+
+def _lowered(values: set[str] | None) -> set[str] | None:
+    return None if values is None else {value.strip().lower() for value in values}
+
+
+def property_at(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+# ---- the environment predicates read ------------------------------------------------------
+
+
+class Environment:
+    """What predicates need beyond the resource: the run, the model's data, run-wide indexes."""
+
+    def __init__(self, app: App, data: dict[str, Any]) -> None:
+        self.app = app
+        self.data = data
+        self._templates = {template.file: template for template in app.templates}
+        self._dead_letter_targets: set[ResourceKey] | None = None
+        self._deployment_functions: set[ResourceKey] | None = None
+
+    def resolver(self, resource: Resource) -> Resolver:
+        return self.app.resolver(resource.template)
+
+    def resource_at(self, target: Target) -> Resource | None:
+        template = self._templates.get(target.file)
+        return template.resources.get(target.logical_id) if template else None
+
+    def referenced(self, resource: Resource, node: Any, *types: str) -> list[Resource]:
+        """Resources of `types` that `node` (a property of `resource`) references."""
+        found = []
+        for target in self.resolver(resource).references(node):
+            other = self.resource_at(target)
+            if other is not None and other.type in types:
+                found.append(other)
+        return found
+
+    @property
+    def dead_letter_targets(self) -> set[ResourceKey]:
+        if self._dead_letter_targets is None:
+            self._dead_letter_targets = _dead_letter_targets(self)
+        return self._dead_letter_targets
+
+    @property
+    def deployment_functions(self) -> set[ResourceKey]:
+        if self._deployment_functions is None:
+            self._deployment_functions = _deployment_functions(self)
+        return self._deployment_functions
+
+
+# Environment variables through which the CDK custom resource provider framework passes the
+# user's handlers to the function CloudFormation calls.
+_PROVIDER_HANDLER_VARIABLES = ("USER_ON_EVENT_FUNCTION_ARN", "USER_IS_COMPLETE_FUNCTION_ARN")
+_FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+_CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+
+
+def _deployment_functions(environment: Environment) -> set[ResourceKey]:
+    """Functions that only CloudFormation calls, as custom resource handlers."""
+    handlers: list[Resource] = []
+    for resource in environment.app.resources():
+        if resource.type.startswith("Custom::") or resource.type == _CUSTOM_RESOURCE:
+            token = resource.prop("ServiceToken")
+            handlers.extend(environment.referenced(resource, token, *_FUNCTION_TYPES))
+    found: set[ResourceKey] = set()
+    while handlers:
+        handler = handlers.pop()
+        if resource_key(handler) in found:
+            continue
+        found.add(resource_key(handler))
+        variables = handler.prop("Environment", "Variables")
+        for name in _PROVIDER_HANDLER_VARIABLES:
+            if isinstance(variables, dict) and name in variables:
+                handlers.extend(environment.referenced(handler, variables[name], *_FUNCTION_TYPES))
+    return found
+
+
+# Property names under which any service (SQS redrive, Lambda, SNS, EventBridge, Pipes,
+# Scheduler, event source mappings, SAM) points at a queue that receives failed messages.
+_DEAD_LETTER_KEYS = frozenset(
+    {"deadLetterTargetArn", "DeadLetterConfig", "DeadLetterQueue", "OnFailure"}
+)
+
+
+def _dead_letter_targets(environment: Environment) -> set[ResourceKey]:
+    found: set[ResourceKey] = set()
+    for resource in environment.app.resources():
+        resolver = environment.resolver(resource)
+        for node in _dead_letter_nodes(resource.properties):
+            for target in resolver.references(node):
+                found.add((target.file, target.logical_id))
+    return found
+
+
+def _dead_letter_nodes(node: Any) -> Iterator[Any]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            for key, value in current.items():
+                if key in _DEAD_LETTER_KEYS:
+                    yield value
+                else:
+                    stack.append(value)
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+# ---- predicates ---------------------------------------------------------------------------
+
+Predicate = Callable[[Resource, Environment], bool]
+
+
+def _values(resource: Resource, environment: Environment, *path: str, default: str | None = None):
+    return _lowered(possible_values(environment.resolver(resource), resource.prop(*path), default))
+
+
+def _standard_credits_possible(
+    instance_types: set[str] | None, credit_modes: set[str] | None, environment: Environment
+) -> bool:
+    """Could a burstable type run in standard mode, where an empty balance throttles the CPU?"""
+    if instance_types is None or credit_modes is None:
+        return False
+    unlimited_classes = {
+        c.lower() for c in environment.data.get("monitoring_unlimited_by_default", [])
+    }
+    for instance_type in instance_types:
+        if not is_burstable("ec2", instance_type, environment.data):
+            continue
+        modes = credit_modes or {
+            "unlimited" if instance_type.split(".")[0] in unlimited_classes else "standard"
+        }
+        if "standard" in modes:
+            return True
+    return False
+
+
+def _launch_template_data(
+    resource: Resource, node: Any, environment: Environment
+) -> list[tuple[Resource, Any]]:
+    """(launch template, its LaunchTemplateData) for a launch template specification."""
+    if not isinstance(node, dict):
+        return []
+    reference = node.get("LaunchTemplateId", node.get("LaunchTemplateName"))
+    found = []
+    for template in environment.referenced(resource, reference, "AWS::EC2::LaunchTemplate"):
+        found.append((template, template.prop("LaunchTemplateData")))
+    return found
+
+
+def _template_types_and_modes(
+    template: Resource, data: Any, environment: Environment
+) -> tuple[set[str] | None, set[str] | None]:
+    resolver = environment.resolver(template)
+    if not isinstance(data, dict):
+        return None, None
+    types = _lowered(possible_values(resolver, data.get("InstanceType"), None))
+    credits = property_at(data, ("CreditSpecification", "CpuCredits"))
+    return types, _lowered(possible_values(resolver, credits, None))
+
+
+def _when_absent(own: set[str] | None, inherited: set[str] | None) -> set[str] | None:
+    """The resource's own value, or the launch template's when the resource leaves it out."""
+    return inherited if own == set() else own
+
+
+def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    types = _values(resource, environment, "InstanceType")
+    modes = _values(resource, environment, "CreditSpecification", "CPUCredits")
+    launch_template = resource.prop("LaunchTemplate")
+    if launch_template is None:
+        return _standard_credits_possible(types, modes, environment)
+    for template, data in _launch_template_data(resource, launch_template, environment):
+        template_types, template_modes = _template_types_and_modes(template, data, environment)
+        if _standard_credits_possible(
+            _when_absent(types, template_types), _when_absent(modes, template_modes), environment
+        ):
+            return True
+    return False
+
+
+def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    mixed = resource.prop("MixedInstancesPolicy", "LaunchTemplate")
+    specification = (
+        mixed.get("LaunchTemplateSpecification")
+        if isinstance(mixed, dict)
+        else resource.prop("LaunchTemplate")
+    )
+    overrides = _override_types(resource, mixed, environment)
+    if overrides is not None:
+        for template, data in _launch_template_data(resource, specification, environment):
+            types, modes = _template_types_and_modes(template, data, environment)
+            if _standard_credits_possible(overrides or types, modes, environment):
+                return True
+    for configuration in environment.referenced(
+        resource, resource.prop("LaunchConfigurationName"), "AWS::AutoScaling::LaunchConfiguration"
+    ):
+        types = _values(configuration, environment, "InstanceType")
+        if _standard_credits_possible(types, set(), environment):
+            return True
+    return False
+
+
+def _override_types(resource: Resource, mixed: Any, environment: Environment) -> set[str] | None:
+    """Instance types a mixed instances policy overrides with; empty when it does not, None
+    when one is unknown (attribute-based selection, an unresolved parameter)."""
+    overrides = mixed.get("Overrides") if isinstance(mixed, dict) else None
+    if not isinstance(overrides, list):
+        return set()
+    resolver = environment.resolver(resource)
+    found: set[str] = set()
+    for override in overrides:
+        if not isinstance(override, dict) or "InstanceType" not in override:
+            return None
+        values = _lowered(possible_values(resolver, override["InstanceType"], None))
+        if values is None:
+            return None
+        found |= values
+    return found
+
+
+def volume_bursts(resource: Resource, environment: Environment) -> bool:
+    default = environment.data.get("monitoring_default_volume_type", "gp2")
+    types = _values(resource, environment, "VolumeType", default=default)
+    burst = {t.lower() for t in environment.data.get("monitoring_burst_volume_types", [])}
+    return bool(types and types & burst)
+
+
+def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
+    cluster = resource.prop("DBClusterIdentifier")
+    if cluster is not None and not is_no_value(cluster):
+        return True
+    engines = _values(resource, environment, "Engine")
+    return bool(engines and any(engine.startswith("aurora") for engine in engines))
+
+
+def rds_standalone(resource: Resource, environment: Environment) -> bool:
+    return not rds_cluster_member(resource, environment)
+
+
+def rds_burstable(resource: Resource, environment: Environment) -> bool:
+    classes = _values(resource, environment, "DBInstanceClass")
+    return bool(classes and any(is_burstable("rds", c, environment.data) for c in classes))
+
+
+def rds_gp2_storage(resource: Resource, environment: Environment) -> bool:
+    # RDS's default storage type changed from gp2 to gp3, so only an explicit gp2 counts.
+    storage = _values(resource, environment, "StorageType")
+    return bool(storage and "gp2" in storage)
+
+
+def cache_burstable(resource: Resource, environment: Environment) -> bool:
+    node_types = _values(resource, environment, "CacheNodeType")
+    return bool(
+        node_types and any(is_burstable("elasticache", t, environment.data) for t in node_types)
+    )
+
+
+def cache_is_memcached(resource: Resource, environment: Environment) -> bool:
+    default = "redis" if resource.type == "AWS::ElastiCache::ReplicationGroup" else None
+    engines = _values(resource, environment, "Engine", default=default)
+    return engines == {"memcached"}
+
+
+def efs_bursting_throughput(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "ThroughputMode", default="bursting")
+    return bool(modes and "bursting" in modes)
+
+
+def efs_general_purpose(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "PerformanceMode", default="generalPurpose")
+    return bool(modes and "generalpurpose" in modes)
+
+
+def queue_is_dead_letter_target(resource: Resource, environment: Environment) -> bool:
+    return resource_key(resource) in environment.dead_letter_targets
+
+
+def queue_is_not_dead_letter_target(resource: Resource, environment: Environment) -> bool:
+    return not queue_is_dead_letter_target(resource, environment)
+
+
+def function_serves_workload(resource: Resource, environment: Environment) -> bool:
+    """A custom resource handler runs during deployments only: its failures fail the
+    deployment, where someone is already watching."""
+    return resource_key(resource) not in environment.deployment_functions
+
+
+def table_is_provisioned(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "BillingMode", default="PROVISIONED")
+    return bool(modes and "provisioned" in modes)
+
+
+def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "StreamModeDetails", "StreamMode", default="PROVISIONED")
+    return bool(modes and "provisioned" in modes)
+
+
+PREDICATES: dict[str, Predicate] = {
+    predicate.__name__: predicate
+    for predicate in (
+        ec2_credits_can_run_out,
+        group_credits_can_run_out,
+        volume_bursts,
+        rds_cluster_member,
+        rds_standalone,
+        rds_burstable,
+        rds_gp2_storage,
+        cache_burstable,
+        cache_is_memcached,
+        efs_bursting_throughput,
+        efs_general_purpose,
+        queue_is_dead_letter_target,
+        queue_is_not_dead_letter_target,
+        function_serves_workload,
+        table_is_provisioned,
+        stream_is_provisioned,
+    )
+}
+
+
+def holds(name: str | None, resource: Resource, environment: Environment) -> bool:
+    """True when predicate `name` holds (no name: always); an unknown name never holds."""
+    if name is None:
+        return True
+    predicate = PREDICATES.get(name)
+    return predicate is not None and predicate(resource, environment)

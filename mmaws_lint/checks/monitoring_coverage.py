@@ -1,0 +1,341 @@
+"""Which alarms watch which resources, and which finite capacities nobody watches.
+
+Alarms point at resources through dimension values, not references, so the index reads every
+alarm's metrics (plain or metric math) and works out which resources of the run each dimension
+value names: by reference (`Ref`, `GetAtt`, `Sub`, `Join`, `If`, `Fn::ImportValue` of an export
+of the run), or by a name equal to a resource's explicit name property. A value the linter
+cannot follow (a parameter without default, an import nobody in the run exports, a custom
+resource or nested stack output) may name any resource, so it watches them all: no finding is
+better than a false one.
+
+The index is built once per run (`App.shared`) and is linear in the size of the templates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..app import App
+from ..model import Model
+from ..template.resolve import Parts, Resolver, Sym, as_literal
+from ..template.template import Resource
+from .monitoring_catalog import (
+    Capacity,
+    Entry,
+    Environment,
+    ResourceKey,
+    holds,
+    parse_catalog,
+    property_at,
+    resource_key,
+)
+
+ANY_RESOURCE: ResourceKey = ("*", "*")
+MetricKey = tuple["str | None", "str | None"]  # (namespace, metric name); None: unknown
+ConditionKey = tuple[str, str] | None  # (file, condition name); None: always exists
+_UNKNOWN_SYMBOLS = frozenset({"param", "import", "unknown"})
+# ElastiCache names a replication group's nodes <group>-001 or <group>-0001-001.
+_CACHE_NODE_SUFFIX = re.compile(r"-\d{3,4}(-\d{3})?$")
+_NODE_NAMED_TYPES = frozenset({"AWS::ElastiCache::ReplicationGroup"})
+_INSIGHTS_METRIC = re.compile(r"SELECT\s+\w+\s*\(\s*\"?([\w.]+)\"?\s*\)", re.IGNORECASE)
+_INSIGHTS_NAMESPACE = re.compile(r"FROM\s+(?:SCHEMA\s*\(\s*)?\"?([\w/.:-]+)\"?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Unwatched:
+    """A resource of the catalog with the capacities no alarm watches."""
+
+    resource: Resource
+    entry: Entry
+    capacities: tuple[Capacity, ...]
+
+
+@dataclass(frozen=True)
+class WatchedMetric:
+    namespace: Any
+    metric: Any
+    dimensions: Any
+
+
+class NameIndex:
+    """Resources by their explicit name: literal names (case-insensitive) across the run, and
+    names built from parameters or pseudo parameters within their template. Replication
+    groups are also found by the names of their nodes (`<group>-001`)."""
+
+    def __init__(self) -> None:
+        self._literal: dict[str, set[ResourceKey]] = defaultdict(set)
+        self._symbolic: dict[tuple[str, Parts], set[ResourceKey]] = defaultdict(set)
+        self._groups_literal: dict[str, set[ResourceKey]] = defaultdict(set)
+        self._groups_symbolic: dict[tuple[str, Parts], set[ResourceKey]] = defaultdict(set)
+
+    def add(self, resolver: Resolver, resource: Resource, name_property: str) -> None:
+        node = resource.prop(name_property)
+        if node is None:
+            return
+        has_nodes = resource.type in _NODE_NAMED_TYPES
+        for parts in resolver.values(node):
+            literal = as_literal(parts)
+            key = resource_key(resource)
+            if literal:
+                self._literal[literal.lower()].add(key)
+                if has_nodes:
+                    self._groups_literal[literal.lower()].add(key)
+            elif parts:
+                self._symbolic[(resource.template.file, parts)].add(key)
+                if has_nodes:
+                    self._groups_symbolic[(resource.template.file, parts)].add(key)
+
+    def lookup(self, file: str, parts: Parts) -> set[ResourceKey]:
+        literal = as_literal(parts)
+        if literal is not None:
+            lowered = literal.lower()
+            return self._literal.get(lowered) or self._groups_literal.get(
+                _CACHE_NODE_SUFFIX.sub("", lowered), set()
+            )
+        found = self._symbolic.get((file, parts))
+        if found or not parts or not isinstance(parts[-1], str):
+            return found or set()
+        base = _CACHE_NODE_SUFFIX.sub("", parts[-1])
+        trimmed = (*parts[:-1], base) if base else parts[:-1]
+        return self._groups_symbolic.get((file, trimmed), set())
+
+
+class AlarmIndex:
+    """resource -> (namespace, metric) -> conditions of the alarms watching it."""
+
+    def __init__(self, app: App, model: Model, environment: Environment) -> None:
+        self.app = app
+        self.environment = environment
+        self.catalog = parse_catalog(model.data.get("monitoring_finite_resources", []))
+        rule = model.rules.get("WMM101")
+        self.opaque_types = frozenset(rule.setting("watching_resource_types", []) if rule else [])
+        self.nested_stack_types = frozenset(rule.setting("nested_stack_types", []) if rule else [])
+        self.watched: dict[ResourceKey, dict[MetricKey, set[ConditionKey]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
+        self.names = self._names(model)
+        scaling = model.data.get("monitoring_scaling_metrics", {})
+        for resource in app.resources():
+            if resource.type == "AWS::CloudWatch::Alarm":
+                self._add_alarm(resource)
+            elif resource.type in self.nested_stack_types:
+                self._add_handed_over(resource)
+            elif resource.type == "AWS::AutoScaling::ScalingPolicy":
+                self._add_group_policy(resource, scaling)
+            elif resource.type == "AWS::ApplicationAutoScaling::ScalingPolicy":
+                self._add_application_policy(resource, scaling)
+
+    def _names(self, model: Model) -> NameIndex:
+        names = NameIndex()
+        name_properties: dict[str, str] = dict(model.data.get("monitoring_named_resources", {}))
+        for entry in self.catalog:
+            if entry.name_property:
+                for resource_type in entry.types:
+                    name_properties.setdefault(resource_type, entry.name_property)
+        for resource in self.app.resources(*name_properties):
+            resolver = self.app.resolver(resource.template)
+            names.add(resolver, resource, name_properties[resource.type])
+        return names
+
+    # ---- reading alarms -------------------------------------------------------------------
+
+    def _add_alarm(self, alarm: Resource) -> None:
+        resolver = self.app.resolver(alarm.template)
+        condition = _condition_key(alarm)
+        properties = alarm.properties
+        if "MetricName" in properties:
+            self._add(resolver, condition, WatchedMetric(
+                properties.get("Namespace"), properties["MetricName"], properties.get("Dimensions")
+            ))  # fmt: skip
+        for query in resolver.elements(properties.get("Metrics")):
+            if not isinstance(query, dict):
+                continue
+            metric = property_at(query, ("MetricStat", "Metric"))
+            if isinstance(metric, dict):
+                self._add(resolver, condition, WatchedMetric(
+                    metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions")
+                ))  # fmt: skip
+            elif "Expression" in query:
+                self._add_insights_query(resolver, condition, query["Expression"])
+
+    def _add_handed_over(self, holder: Resource) -> None:
+        """A resource handed to a nested stack may be watched by alarms in that stack, which
+        the linter does not see."""
+        resolver = self.app.resolver(holder.template)
+        condition = _condition_key(holder)
+        for target in resolver.references(holder.prop("Parameters")):
+            self.watched[(target.file, target.logical_id)][(None, None)].add(condition)
+
+    def _add_insights_query(self, resolver: Resolver, condition: ConditionKey, node: Any) -> None:
+        """A Metrics Insights query (`SELECT AVG(CPUUtilization) FROM SCHEMA(...)`) watches every
+        resource of its namespace; plain metric math only combines the metrics around it."""
+        for parts in resolver.values(node):
+            text = "".join(part for part in parts if isinstance(part, str))
+            if not re.match(r"\s*SELECT\b", text, re.IGNORECASE):
+                continue
+            metric = _INSIGHTS_METRIC.search(text)
+            namespace = _INSIGHTS_NAMESPACE.search(text)
+            key = (namespace.group(1) if namespace else None, metric.group(1) if metric else None)
+            self.watched[ANY_RESOURCE][key].add(condition)
+
+    def _add_group_policy(self, policy: Resource, scaling: dict[str, Any]) -> None:
+        resolver = self.app.resolver(policy.template)
+        configuration = policy.prop("TargetTrackingConfiguration")
+        if not isinstance(configuration, dict):
+            return
+        targets = self._value_targets(resolver, policy.prop("AutoScalingGroupName"))
+        self._add_target_tracking(resolver, policy, configuration, targets, scaling)
+
+    def _add_application_policy(self, policy: Resource, scaling: dict[str, Any]) -> None:
+        resolver = self.app.resolver(policy.template)
+        configuration = policy.prop("TargetTrackingScalingPolicyConfiguration")
+        if not isinstance(configuration, dict):
+            return
+        targets = self._value_targets(resolver, policy.prop("ResourceId"))
+        for target in self.environment.referenced(
+            policy, policy.prop("ScalingTargetId"), "AWS::ApplicationAutoScaling::ScalableTarget"
+        ):
+            target_resolver = self.app.resolver(target.template)
+            targets |= self._value_targets(target_resolver, target.prop("ResourceId"))
+        self._add_target_tracking(resolver, policy, configuration, targets, scaling)
+
+    def _add_target_tracking(
+        self,
+        resolver: Resolver,
+        policy: Resource,
+        configuration: dict[str, Any],
+        targets: set[ResourceKey],
+        scaling: dict[str, Any],
+    ) -> None:
+        """Target tracking creates its own alarms on the tracked metric of the scaled resource."""
+        condition = _condition_key(policy)
+        predefined = property_at(
+            configuration, ("PredefinedMetricSpecification", "PredefinedMetricType")
+        )
+        for name in resolver.literals(predefined) or ():
+            known = scaling.get(name)
+            if isinstance(known, dict):
+                for target in targets:
+                    self.watched[target][(known["namespace"], known["metric"])].add(condition)
+        custom = configuration.get("CustomizedMetricSpecification")
+        if isinstance(custom, dict) and "MetricName" in custom:
+            self._add(resolver, condition, WatchedMetric(
+                custom.get("Namespace"), custom["MetricName"], custom.get("Dimensions")
+            ))  # fmt: skip
+
+    def _add(self, resolver: Resolver, condition: ConditionKey, metric: WatchedMetric) -> None:
+        namespaces = _names_or_unknown(resolver, metric.namespace)
+        metric_names = _names_or_unknown(resolver, metric.metric)
+        for target in self._dimension_targets(resolver, metric.dimensions):
+            table = self.watched[target]
+            for namespace in namespaces:
+                for metric_name in metric_names:
+                    table[(namespace, metric_name)].add(condition)
+
+    def _dimension_targets(self, resolver: Resolver, dimensions: Any) -> set[ResourceKey]:
+        # Without dimensions an alarm watches the metric summed over the whole namespace.
+        items = resolver.items(dimensions) if dimensions is not None else []
+        if items is None:
+            return {ANY_RESOURCE}
+        found: set[ResourceKey] = set()
+        values = [item.get("Value") for item in resolver.elements(items) if isinstance(item, dict)]
+        if not values:
+            return {ANY_RESOURCE}
+        for value in values:
+            found |= self._value_targets(resolver, value)
+        return found
+
+    def _value_targets(self, resolver: Resolver, node: Any) -> set[ResourceKey]:
+        """The resources a dimension value may name."""
+        if node is None:
+            return set()
+        found: set[ResourceKey] = set()
+        for target in resolver.references(node):
+            resource = self.environment.resource_at(target)
+            if resource is None:
+                continue
+            if resource.type in self.opaque_types or resource.type.startswith("Custom::"):
+                found.add(ANY_RESOURCE)
+            else:
+                found.add((target.file, target.logical_id))
+        for parts in resolver.values(node):
+            symbols = [part for part in parts if isinstance(part, Sym)]
+            if any(symbol.kind in ("ref", "getatt") for symbol in symbols):
+                continue  # a reference, handled above
+            named = self.names.lookup(resolver.template.file, parts)
+            if named:
+                found |= named
+            elif any(symbol.kind in _UNKNOWN_SYMBOLS for symbol in symbols):
+                found.add(ANY_RESOURCE)
+        return found
+
+    # ---- answering --------------------------------------------------------------------------
+
+    def covers(self, resource: Resource, entry: Entry, capacity: Capacity) -> bool:
+        condition = _condition_key(resource)
+        for key in self._keys(resource, entry):
+            table = self.watched.get(key)
+            if not table:
+                continue
+            for metric in capacity.metrics:
+                for metric_key in (
+                    (entry.namespace, metric),
+                    (None, metric),
+                    (entry.namespace, None),
+                    (None, None),
+                ):
+                    conditions = table.get(metric_key)
+                    if conditions and (None in conditions or condition in conditions):
+                        return True
+        return False
+
+    def _keys(self, resource: Resource, entry: Entry) -> set[ResourceKey]:
+        keys = {resource_key(resource), ANY_RESOURCE}
+        resolver = self.app.resolver(resource.template)
+        for name in entry.watched_through:
+            keys |= self._value_targets(resolver, resource.prop(name))
+        return keys
+
+    def unwatched(self) -> Iterator[Unwatched]:
+        by_type: dict[str, list[Entry]] = defaultdict(list)
+        for entry in self.catalog:
+            for resource_type in entry.types:
+                by_type[resource_type].append(entry)
+        for resource in self.app.resources(*by_type):
+            for entry in by_type[resource.type]:
+                if not holds(entry.variant, resource, self.environment):
+                    continue
+                missing = tuple(
+                    capacity
+                    for capacity in entry.capacities
+                    if holds(capacity.when, resource, self.environment)
+                    and not self.covers(resource, entry, capacity)
+                )
+                if missing:
+                    yield Unwatched(resource, entry, missing)
+                break  # a resource takes the first variant that fits
+
+
+def _names_or_unknown(resolver: Resolver, node: Any) -> set[str | None]:
+    if node is None:
+        return {None}
+    names = resolver.literals(node)
+    return set(names) if names else {None}
+
+
+def _condition_key(resource: Resource) -> ConditionKey:
+    return (resource.template.file, resource.condition) if resource.condition else None
+
+
+def unwatched_resources(app: App, model: Model) -> list[Unwatched]:
+    """Every catalog resource of the run with capacities no alarm watches; built once a run."""
+    return app.shared("monitoring.unwatched", lambda shared: _build(shared, model))
+
+
+def _build(app: App, model: Model) -> list[Unwatched]:
+    environment = Environment(app, model.data)
+    return list(AlarmIndex(app, model, environment).unwatched())
