@@ -34,6 +34,12 @@ def _family_descriptions() -> dict[str, str]:
     return found
 
 
+def _inline(value: object) -> str:
+    """A setting as one line of YAML (PyYAML ends a bare scalar document with '...')."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    return text.removesuffix("...").strip()
+
+
 def _rule_section(rule: Rule) -> list[str]:
     lines = [
         f"### {rule.id}",
@@ -55,7 +61,7 @@ def _rule_section(rule: Rule) -> list[str]:
     if rule.settings:
         lines += ["**Settings** (override with `--model`):", ""]
         for key, value in rule.settings.items():
-            lines.append(f"- `{key}`: `{yaml.safe_dump(value, default_flow_style=True).strip()}`")
+            lines.append(f"- `{key}`: `{_inline(value)}`")
         lines.append("")
     if not rule.enabled:
         lines += ["Disabled by default; enable it with `--select` or a model override.", ""]

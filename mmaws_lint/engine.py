@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import traceback
@@ -10,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .app import App
-from .checks import Context, load_checks
+from .checks import CheckFunction, Context, load_checks
 from .findings import Finding
 from .model import Model
 from .suppress import is_suppressed, suppressions
@@ -52,6 +53,33 @@ def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = Fal
     """Run the given rules on an app; findings come back suppressed and sorted."""
     result = Result()
     checks = load_checks()
+    # The decoded templates are long-lived; freezing them keeps the collector from walking
+    # them again and again while rules allocate (which would make time grow faster than size).
+    freeze = gc.get_freeze_count() == 0  # inside a host (cfn-lint) that froze, leave it be
+    if freeze:
+        gc.freeze()
+    try:
+        _run_checks(app, model, rule_ids, checks, result, debug)
+    finally:
+        if freeze:
+            gc.unfreeze()
+    by_file = {t.file: suppressions(t) for t in app.templates}
+    result.findings = sorted(
+        {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))},
+        key=Finding.sort_key,
+    )
+    result.linted = [t.file for t in app.templates]
+    return result
+
+
+def _run_checks(
+    app: App,
+    model: Model,
+    rule_ids: Iterable[str],
+    checks: dict[str, CheckFunction],
+    result: Result,
+    debug: bool,
+) -> None:
     for rule_id in rule_ids:
         function = checks.get(rule_id)
         if function is None:
@@ -63,13 +91,6 @@ def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = Fal
             files = ", ".join(t.file for t in app.templates)
             detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
             result.problems.append(LoadProblem(files, f"internal error in {rule_id}: {detail}"))
-    by_file = {t.file: suppressions(t) for t in app.templates}
-    result.findings = sorted(
-        {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))},
-        key=Finding.sort_key,
-    )
-    result.linted = [t.file for t in app.templates]
-    return result
 
 
 def lint_unit(unit: Unit, model: Model, rule_ids: list[str], debug: bool = False) -> Result:
