@@ -31,7 +31,7 @@ from .checks.monitoring_coverage import Unwatched, unwatched_resources
 from .engine import check_app
 from .model import Model, ModelError, load_model
 from .template.discover import discover
-from .template.load import LoadProblem, read_template
+from .template.load import LoadProblem
 from .template.template import Resource, Template
 
 DEFAULT_TOPIC_PARAMETER = "AlarmTopicArn"
@@ -107,19 +107,8 @@ def generate_for_paths(
     fragments: dict[str, dict[str, Any]] = {}
     problems: list[LoadProblem] = []
     for unit in discover(paths, stack_names):
-        problems.extend(p for p in unit.problems if not p.skipped)
-        templates = []
-        for source in unit.sources:
-            loaded = read_template(
-                source.file,
-                stack_name=source.stack_name,
-                cdk_paths=dict(source.cdk_paths),
-                explicit=source.explicit,
-            )
-            if isinstance(loaded, Template):
-                templates.append(loaded)
-            elif isinstance(loaded, LoadProblem) and not loaded.skipped:
-                problems.append(loaded)
+        templates, unit_problems = unit.load()
+        problems.extend(p for p in unit_problems if not p.skipped)
         if templates:
             fragments.update(generate(App(templates), model, topic_parameter))
     return fragments, problems

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any, TypeVar
 
-from .template.resolve import Resolver, as_literal
+from .template.resolve import Resolver, Target, as_literal
 from .template.template import Resource, Template
 
 T = TypeVar("T")
@@ -31,6 +31,15 @@ class App:
             for resource in template.resources.values():
                 if not wanted or resource.type in wanted:
                     yield resource
+
+    def resource_at(self, target: Target) -> Resource | None:
+        """The resource a reference target names, in whichever template of the run holds it."""
+        template = self._templates_by_file.get(target.file)
+        return template.resources.get(target.logical_id) if template is not None else None
+
+    @cached_property
+    def _templates_by_file(self) -> dict[str, Template]:
+        return {template.file: template for template in self.templates}
 
     def shared(self, name: str, build: Callable[[App], T]) -> T:
         """An index built on first use and shared by every rule of this run."""

@@ -16,8 +16,7 @@ from .findings import Finding
 from .model import Model
 from .suppress import is_suppressed, suppressions
 from .template.discover import Unit, discover
-from .template.load import LoadProblem, read_template
-from .template.template import Template
+from .template.load import LoadProblem
 
 LOG = logging.getLogger("mmaws_lint")
 
@@ -94,20 +93,7 @@ def _run_checks(
 
 
 def lint_unit(unit: Unit, model: Model, rule_ids: list[str], debug: bool = False) -> Result:
-    templates: list[Template] = []
-    problems = list(unit.problems)
-    for source in unit.sources:
-        loaded = read_template(
-            source.file,
-            stack_name=source.stack_name,
-            cdk_paths=dict(source.cdk_paths),
-            explicit=source.explicit,
-        )
-        if isinstance(loaded, Template):
-            templates.append(loaded)
-            problems.extend(loaded.notes)
-        elif isinstance(loaded, LoadProblem):
-            problems.append(loaded)
+    templates, problems = unit.load()
     result = check_app(App(templates), model, rule_ids, debug) if templates else Result()
     result.problems = problems + result.problems
     return result

@@ -20,7 +20,6 @@ import mmaws_lint
 from mmaws_lint.app import App
 from mmaws_lint.suppress import suppressions
 from mmaws_lint.template.discover import cloud_assembly_unit
-from mmaws_lint.template.load import read_template
 from mmaws_lint.template.resolve import Target
 from mmaws_lint.template.template import Template
 
@@ -54,18 +53,8 @@ def manifest_stacks(app: str) -> dict[str, tuple[str, dict]]:
 
 def load_app(app: str) -> App:
     """The app the engine builds for this cdk.out (see engine.lint_unit)."""
-    unit = cloud_assembly_unit(str(cdk_out(app)))
-    assert not unit.problems
-    templates = []
-    for source in unit.sources:
-        loaded = read_template(
-            source.file,
-            stack_name=source.stack_name,
-            cdk_paths=dict(source.cdk_paths),
-            explicit=source.explicit,
-        )
-        assert isinstance(loaded, Template), loaded
-        templates.append(loaded)
+    templates, problems = cloud_assembly_unit(str(cdk_out(app))).load()
+    assert not problems
     return App(templates)
 
 

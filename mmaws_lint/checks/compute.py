@@ -12,16 +12,15 @@ from ..findings import Finding
 from ..template.nodes import Path
 from ..template.resolve import intrinsic
 from ..template.template import Resource, Template
+from ..template.walk import ABSENT, lookup
 from . import Context, check
 from .burstable import is_burstable
 from .compute_values import (
-    MISSING,
     Origin,
     known_values,
     merged,
     name_list,
     property_origins,
-    walk,
 )
 from .compute_zones import ConditionSpace, ZoneReader, choose, condition_names
 
@@ -90,7 +89,7 @@ def block_device_mappings(resource: Resource) -> Iterator[tuple[Any, Path]]:
     keys = BLOCK_DEVICE_MAPPINGS.get(resource.type)
     if keys is None:
         return
-    for item, path in walk(resource.properties, (*keys, "*"), ("Properties",)):
+    for item, path in lookup(resource.properties, (*keys, "*"), ("Properties",)):
         if isinstance(item, dict) and intrinsic(item) is None:
             yield item, path
 
@@ -113,18 +112,18 @@ def auto_scaling_group_in_one_az(ctx: Context) -> Iterator[Finding]:
 
 
 def _zone_finding(ctx: Context, group: Resource, minimum: int) -> Finding | None:
-    subnets = group.properties.get("VPCZoneIdentifier", MISSING)
-    zones = group.properties.get("AvailabilityZones", MISSING)
+    subnets = group.properties.get("VPCZoneIdentifier", ABSENT)
+    zones = group.properties.get("AvailabilityZones", ABSENT)
     names = condition_names(subnets) | condition_names(zones)
     assignments = ConditionSpace(group.template).assignments(names) if names else [{}]
     reader = ZoneReader(ctx.resolver(group))
     for truths in assignments or []:
-        chosen_subnets = choose(subnets, truths) if subnets is not MISSING else MISSING
-        if chosen_subnets is not MISSING:
+        chosen_subnets = choose(subnets, truths) if subnets is not ABSENT else ABSENT
+        if chosen_subnets is not ABSENT:
             key, sets = "VPCZoneIdentifier", reader.subnet_zone_sets(chosen_subnets)
         else:
-            chosen_zones = choose(zones, truths) if zones is not MISSING else MISSING
-            if chosen_zones is MISSING:
+            chosen_zones = choose(zones, truths) if zones is not ABSENT else ABSENT
+            if chosen_zones is ABSENT:
                 continue
             key, sets = "AvailabilityZones", reader.az_zone_sets(chosen_zones)
         for keys, count in sets:
@@ -284,7 +283,7 @@ def _burstable_overrides(ctx: Context, group: Resource, exempt: set[str]) -> Ite
     resolver = ctx.resolver(group)
     policy = ("MixedInstancesPolicy", "LaunchTemplate")
     shared_spec = group.prop(*policy, "LaunchTemplateSpecification")
-    for item, path in walk(group.properties, (*policy, "Overrides", "*"), ("Properties",)):
+    for item, path in lookup(group.properties, (*policy, "Overrides", "*"), ("Properties",)):
         if not isinstance(item, dict) or intrinsic(item) is not None:
             continue
         spec = item.get("LaunchTemplateSpecification", shared_spec)
@@ -345,7 +344,7 @@ def _launch_template_uses(resource: Resource) -> Iterator[tuple[Any, bool]]:
     policy = ("MixedInstancesPolicy", "LaunchTemplate")
     overrides = [
         item
-        for item, _ in walk(resource.properties, (*policy, "Overrides", "*"), ())
+        for item, _ in lookup(resource.properties, (*policy, "Overrides", "*"), ())
         if isinstance(item, dict) and intrinsic(item) is None
     ]
     typed = [item for item in overrides if _overrides_type(item)]

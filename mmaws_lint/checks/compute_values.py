@@ -12,25 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..template.nodes import Path
-from ..template.resolve import Resolver, intrinsic, is_no_value
+from ..template.resolve import Resolver, intrinsic
 from ..template.template import Parameter, Template
-
-# Deeper `Fn::If` nesting than this is not written by people or by the CDK.
-MAX_IF_DEPTH = 16
-
-
-class Marker:
-    """A stand-in for a node that has no value to read."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-MISSING = Marker("MISSING")  # absent, or AWS::NoValue, in this branch: AWS applies its default
-OPAQUE = Marker("OPAQUE")  # an expression standing in for a mapping or a list: unknown
+from ..template.walk import ABSENT, OPAQUE, lookup
 
 
 @dataclass(frozen=True)
@@ -44,56 +28,6 @@ class Origin:
     value: str
     path: Path
     parameter: str | None = None
-
-
-def if_branches(node: Any, path: Path, depth: int = 0) -> Iterator[tuple[Any, Path]]:
-    """Every value `node` can be after `Fn::If` choices, with the path to each branch."""
-    if depth > MAX_IF_DEPTH:
-        yield OPAQUE, path
-        return
-    if is_no_value(node):
-        yield MISSING, path
-        return
-    function = intrinsic(node)
-    if function and function[0] == "Fn::If" and isinstance(function[1], list):
-        if len(function[1]) == 3:
-            for index in (1, 2):
-                yield from if_branches(function[1][index], (*path, "Fn::If", index), depth + 1)
-            return
-        yield OPAQUE, path
-        return
-    yield node, path
-
-
-def walk(node: Any, keys: Sequence[str], path: Path) -> Iterator[tuple[Any, Path]]:
-    """Every node found at `keys` below `node`, one per `Fn::If` branch, with its path.
-
-    `"*"` stands for every item of a list (items that are AWS::NoValue are left out). Yields
-    MISSING where a key is absent (the path is then the deepest node that exists) and OPAQUE
-    where an expression stands for a mapping or list the walk cannot enter.
-    """
-    for branch, branch_path in if_branches(node, path):
-        if branch is MISSING or branch is OPAQUE or not keys:
-            yield branch, branch_path
-        elif keys[0] == "*":
-            yield from _walk_items(branch, keys[1:], branch_path)
-        elif isinstance(branch, dict) and intrinsic(branch) is None:
-            if keys[0] in branch:
-                yield from walk(branch[keys[0]], keys[1:], (*branch_path, keys[0]))
-            else:
-                yield MISSING, branch_path
-        else:
-            yield OPAQUE, branch_path
-
-
-def _walk_items(node: Any, keys: Sequence[str], path: Path) -> Iterator[tuple[Any, Path]]:
-    if not isinstance(node, list):
-        yield OPAQUE, path
-        return
-    for index, item in enumerate(node):
-        for branch, branch_path in if_branches(item, (*path, index)):
-            if branch is not MISSING:
-                yield from walk(branch, keys, branch_path)
 
 
 def referenced_parameter(template: Template, node: Any) -> Parameter | None:
@@ -129,11 +63,11 @@ def origins(
 ) -> Iterator[Origin]:
     """The literals one branch (from `walk`) can take; nothing when unknown.
 
-    A MISSING branch takes `default` (the AWS default of the property), when there is one.
+    A ABSENT branch takes `default` (the AWS default of the property), when there is one.
     """
     if node is OPAQUE:
         return
-    if node is MISSING:
+    if node is ABSENT:
         if default is not None:
             yield Origin(default, path)
         return
@@ -155,7 +89,7 @@ def property_origins(
     base: Path = ("Properties",),
 ) -> Iterator[Origin]:
     """Every known literal at `keys` below `properties`, branch by branch."""
-    for node, path in walk(properties, keys, base):
+    for node, path in lookup(properties, keys, base):
         yield from origins(resolver, node, path, default)
 
 
@@ -164,10 +98,10 @@ def known_values(
 ) -> set[str] | None:
     """Every value at `keys` (lower case), `missing` where absent; None when any is unknown."""
     found: set[str] = set()
-    for node, _ in walk(properties, keys, ()):
+    for node, _ in lookup(properties, keys, ()):
         if node is OPAQUE:
             return None
-        if node is MISSING:
+        if node is ABSENT:
             found.add(missing)
             continue
         literals = resolver.literals(node)

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..template.resolve import Resolver, intrinsic, is_no_value
 from ..template.template import Template
-from .compute_values import MISSING, OPAQUE, is_list_parameter, parameter_default
+from ..template.walk import ABSENT, OPAQUE
+from .compute_values import is_list_parameter, parameter_default
 
 # 2**8 assignments is far beyond what real templates need and keeps the work bounded.
 MAX_FREE_CONDITIONS = 8
@@ -122,7 +123,7 @@ def choose(node: Any, truths: dict[str, bool], depth: int = 0) -> Any:
     if depth > MAX_CONDITION_DEPTH:
         return OPAQUE
     if is_no_value(node):
-        return MISSING
+        return ABSENT
     function = intrinsic(node)
     if function and function[0] == "Fn::If":
         arg = function[1]
@@ -133,7 +134,7 @@ def choose(node: Any, truths: dict[str, bool], depth: int = 0) -> Any:
         return choose(arg[1] if truths[arg[0]] else arg[2], truths, depth + 1)
     if isinstance(node, list):
         items = [choose(item, truths, depth + 1) for item in node]
-        return [item for item in items if item is not MISSING]
+        return [item for item in items if item is not ABSENT]
     return node
 
 
@@ -191,7 +192,7 @@ class ZoneReader:
 
     def subnet_zone(self, item: Any) -> ZoneKey | None:
         """The zone of one subnet item, or None when it may stand for several subnets."""
-        if item is OPAQUE or item is MISSING:
+        if item is OPAQUE or item is ABSENT:
             return None
         target = self._subnet_resource(item)
         if target is not None:
@@ -209,7 +210,7 @@ class ZoneReader:
 
     def az_zone(self, item: Any) -> ZoneKey | None:
         """The zone of one Availability Zone item, or None when unknown."""
-        if item is OPAQUE or item is MISSING:
+        if item is OPAQUE or item is ABSENT:
             return None
         function = intrinsic(item)
         if function and function[0] == "Ref" and function[1] in self.template.parameters:

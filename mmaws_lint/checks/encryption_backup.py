@@ -9,9 +9,9 @@ from ..app import App
 from ..findings import Finding
 from ..template.nodes import Path
 from ..template.resolve import Parts, Resolver, Sym, Target
+from ..template.walk import ABSENT, OPAQUE, lookup
 from . import Context, check
-from .encryption_catalog import ABSENT, OPAQUE, deployed, lookup
-from .encryption_index import resource_at
+from .encryption_catalog import deployed
 
 _PLAN_RULES = ("BackupPlan", "BackupPlanRule")
 _VAULT_TYPES = ("AWS::Backup::BackupVault", "AWS::Backup::LogicallyAirGappedBackupVault")
@@ -62,7 +62,7 @@ def _local_vault(app: App, parts: Parts) -> bool:
     """A vault ARN built from ${AWS::AccountId}, or a vault of the run: both live here.
     Literal account IDs, parameters and imports are trusted to be another account."""
     if len(parts) == 1 and isinstance(parts[0], Sym) and parts[0].kind in ("ref", "getatt"):
-        found = resource_at(app, Target(parts[0].file, parts[0].name, parts[0].attr))
+        found = app.resource_at(Target(parts[0].file, parts[0].name, parts[0].attr))
         return found is not None and found.type in _VAULT_TYPES
     fields = _arn_fields(parts)
     return len(fields) > 4 and fields[4] == [Sym("pseudo", "AWS::AccountId")]

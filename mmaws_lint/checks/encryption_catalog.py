@@ -15,29 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..template.nodes import Path
-from ..template.resolve import Resolver, as_literal, intrinsic, is_no_value
+from ..template.resolve import Resolver, as_literal
 from ..template.template import Resource
+from ..template.walk import ABSENT, OPAQUE, lookup
 
 NONE = "none"
 AWS_OWNED = "aws_owned"
 AWS_MANAGED = "aws_managed"
 CUSTOMER = "customer"
 USE_KEY = "key"
-MAX_BRANCH_DEPTH = 16
 PROPERTIES: Path = ("Properties",)
 _AWS_MANAGED_ALIAS = re.compile(r"alias/(aws/[A-Za-z0-9/_.-]+)")
-
-
-class _Marker:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-ABSENT = _Marker("ABSENT")  # the property is not there (or AWS::NoValue in this branch)
-OPAQUE = _Marker("OPAQUE")  # an intrinsic where a mapping or list was expected
 
 
 class Outcome(NamedTuple):
@@ -153,72 +141,7 @@ def _lowered_lists(value: Any) -> dict[str, list[str]]:
     return {str(k): [str(v).lower() for v in (vs or [])] for k, vs in (value or {}).items()}
 
 
-# ---- walking a value through Fn::If ------------------------------------------------------
-
-
-def choices(
-    node: Any, path: Path, region_gaps: frozenset[str] = frozenset(), depth: int = 0
-) -> Iterator[tuple[Any, Path]]:
-    """Each value `node` can be after `Fn::If` choices, with its path; NoValue is ABSENT.
-
-    `region_gaps` names conditions that are true in the Regions lacking a feature (as CDK
-    writes them): only their false branch is a configuration the author chose.
-    """
-    if is_no_value(node):
-        yield ABSENT, path
-        return
-    function = intrinsic(node)
-    if function and function[0] == "Fn::If" and depth < MAX_BRANCH_DEPTH:
-        arguments = function[1]
-        if isinstance(arguments, list) and len(arguments) == 3:
-            if not (isinstance(arguments[0], str) and arguments[0] in region_gaps):
-                yield from choices(arguments[1], (*path, "Fn::If", 1), region_gaps, depth + 1)
-            yield from choices(arguments[2], (*path, "Fn::If", 2), region_gaps, depth + 1)
-            return
-    yield node, path
-
-
-def lookup(
-    node: Any, keys: tuple[str, ...], path: Path, region_gaps: frozenset[str] = frozenset()
-) -> Iterator[tuple[Any, Path]]:
-    """Every value at `keys` below `node`, one per configuration.
-
-    `*` walks the items of a list (items that are NoValue in a branch are not there). A missing
-    key yields ABSENT with the path of its deepest present ancestor; a value that cannot be
-    walked yields OPAQUE.
-    """
-    for value, where in choices(node, path, region_gaps):
-        if value is ABSENT or not keys:
-            yield value, where
-            continue
-        key, rest = keys[0], keys[1:]
-        if key == "*":
-            yield from _lookup_items(value, rest, where, region_gaps)
-        elif isinstance(value, dict) and intrinsic(value) is None:
-            if key in value:
-                yield from lookup(value[key], rest, (*where, key), region_gaps)
-            else:
-                yield ABSENT, where
-        else:
-            yield OPAQUE, where
-
-
-def _lookup_items(
-    value: Any, rest: tuple[str, ...], where: Path, region_gaps: frozenset[str]
-) -> Iterator[tuple[Any, Path]]:
-    if not isinstance(value, list):
-        yield OPAQUE, where
-        return
-    present = [
-        (item, item_path)
-        for index, element in enumerate(value)
-        for item, item_path in choices(element, (*where, index), region_gaps)
-        if item is not ABSENT
-    ]
-    if not present:
-        yield ABSENT, where
-    for item, item_path in present:
-        yield from lookup(item, rest, item_path, region_gaps)
+# ---- reading a property through Fn::If -------------------------------------------------
 
 
 def is_set(node: Any, dotted: str, path: Path = ()) -> bool:
@@ -398,47 +321,4 @@ def _shown(path: Path) -> Path:
 
 def deployed(resources: Iterable[Resource]) -> Iterator[Resource]:
     """The resources that can exist: not those whose Condition is false on literals alone."""
-    return (resource for resource in resources if not never_deployed(resource))
-
-
-# ---- resource conditions ---------------------------------------------------------------------
-
-
-def never_deployed(resource: Resource) -> bool:
-    """True when the resource's Condition is false whatever the parameters are (it compares
-    literals only); parameters, even with defaults, can take any value at deploy time."""
-    if resource.condition is None:
-        return False
-    return _condition_value(resource.template.conditions, resource.condition, 0) is False
-
-
-def _condition_value(conditions: dict, name: Any, depth: int) -> bool | None:
-    if not isinstance(name, str) or depth > MAX_BRANCH_DEPTH:
-        return None
-    return _truth(conditions, conditions.get(name), depth + 1)
-
-
-def _truth(conditions: dict, node: Any, depth: int) -> bool | None:
-    """The value of a condition expression built from literals, or None when it depends on
-    anything else."""
-    function = intrinsic(node)
-    if function is None or depth > MAX_BRANCH_DEPTH:
-        return None
-    name, argument = function
-    if name == "Condition":
-        return _condition_value(conditions, argument, depth + 1)
-    if not isinstance(argument, list):
-        return None
-    if name == "Fn::Equals" and len(argument) == 2:
-        literal = (str, int, float, bool)
-        if all(isinstance(side, literal) for side in argument):
-            return str(argument[0]).lower() == str(argument[1]).lower()
-        return None
-    values = [_truth(conditions, item, depth + 1) for item in argument]
-    if name == "Fn::Not" and len(values) == 1:
-        return None if values[0] is None else not values[0]
-    if name == "Fn::And":
-        return False if False in values else (True if None not in values else None)
-    if name == "Fn::Or":
-        return True if True in values else (False if None not in values else None)
-    return None
+    return (resource for resource in resources if not resource.never_deployed)

@@ -11,23 +11,14 @@ from typing import Any
 from ..app import App
 from ..template.resolve import Parts, Resolver, Sym, Target
 from ..template.template import Resource
-from .encryption_catalog import ABSENT, OPAQUE, StoreKind, deployed, lookup, units
+from ..template.walk import ABSENT, OPAQUE, lookup
+from .encryption_catalog import StoreKind, deployed, units
 from .encryption_policy import documents, scalars, statements
 
 KEY_TYPES = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 ALIAS_TYPE = "AWS::KMS::Alias"
 _ALIAS_NAME = re.compile(r"(?:^|:)(alias/[A-Za-z0-9/_-]+)$")
 _ACCESS_LOG_BUCKET_ATTRIBUTE = "access_logs.s3.bucket"
-
-
-def resource_at(app: App, target: Target) -> Resource | None:
-    templates = app.shared("encryption.templates_by_file", _templates_by_file)
-    template = templates.get(target.file)
-    return template.resources.get(target.logical_id) if template is not None else None
-
-
-def _templates_by_file(app: App) -> dict[str, Any]:
-    return {template.file: template for template in app.templates}
 
 
 # ---- which data stores use which key -----------------------------------------------------
@@ -83,7 +74,7 @@ def _keys_named_by(
 
 def _as_keys(app: App, target: Target) -> Iterator[Target]:
     """The key a referenced resource is: itself, or the target of an alias."""
-    resource = resource_at(app, target)
+    resource = app.resource_at(target)
     if resource is None:
         return
     if resource.type in KEY_TYPES:
@@ -91,7 +82,7 @@ def _as_keys(app: App, target: Target) -> Iterator[Target]:
     elif resource.type == ALIAS_TYPE:
         resolver = app.resolver(resource.template)
         for key in resolver.references(resource.prop("TargetKeyId")):
-            found = resource_at(app, key)
+            found = app.resource_at(key)
             if found is not None and found.type in KEY_TYPES:
                 yield Target(key.file, key.logical_id)
 

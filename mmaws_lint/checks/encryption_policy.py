@@ -10,7 +10,7 @@ from typing import Any
 
 from ..template.nodes import Path
 from ..template.resolve import Resolver
-from .encryption_catalog import ABSENT, choices
+from ..template.walk import ABSENT, choices
 
 
 def documents(node: Any, path: Path) -> Iterator[tuple[Any, Path]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..app import App
-from ..template.resolve import Resolver, Target, intrinsic, is_no_value
+from ..template.resolve import Resolver, intrinsic, is_no_value
 from ..template.template import Resource
 from .burstable import is_burstable
 
@@ -149,22 +149,17 @@ class Environment:
     def __init__(self, app: App, data: dict[str, Any]) -> None:
         self.app = app
         self.data = data
-        self._templates = {template.file: template for template in app.templates}
         self._dead_letter_targets: set[ResourceKey] | None = None
         self._deployment_functions: set[ResourceKey] | None = None
 
     def resolver(self, resource: Resource) -> Resolver:
         return self.app.resolver(resource.template)
 
-    def resource_at(self, target: Target) -> Resource | None:
-        template = self._templates.get(target.file)
-        return template.resources.get(target.logical_id) if template else None
-
     def referenced(self, resource: Resource, node: Any, *types: str) -> list[Resource]:
         """Resources of `types` that `node` (a property of `resource`) references."""
         found = []
         for target in self.resolver(resource).references(node):
-            other = self.resource_at(target)
+            other = self.app.resource_at(target)
             if other is not None and other.type in types:
                 found.append(other)
         return found

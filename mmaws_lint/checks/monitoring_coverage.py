@@ -255,7 +255,7 @@ class AlarmIndex:
             return set()
         found: set[ResourceKey] = set()
         for target in resolver.references(node):
-            resource = self.environment.resource_at(target)
+            resource = self.environment.app.resource_at(target)
             if resource is None:
                 continue
             if resource.type in self.opaque_types or resource.type.startswith("Custom::"):

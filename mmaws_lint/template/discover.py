@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import LoadProblem
+from .load import LoadProblem, read_template
+from .template import Template
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
@@ -36,6 +37,24 @@ class Source:
 class Unit:
     sources: list[Source] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+
+    def load(self) -> tuple[list[Template], list[LoadProblem]]:
+        """The unit's templates, and its problems: discovery's, unreadable files, decoder notes."""
+        templates: list[Template] = []
+        problems = list(self.problems)
+        for source in self.sources:
+            loaded = read_template(
+                source.file,
+                stack_name=source.stack_name,
+                cdk_paths=dict(source.cdk_paths),
+                explicit=source.explicit,
+            )
+            if isinstance(loaded, Template):
+                templates.append(loaded)
+                problems.extend(loaded.notes)
+            elif isinstance(loaded, LoadProblem):
+                problems.append(loaded)
+        return templates, problems
 
 
 def discover(paths: list[str], stack_names: dict[str, str] | None = None) -> list[Unit]:

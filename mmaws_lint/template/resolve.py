@@ -151,8 +151,10 @@ class Resolver:
             return {(Sym("ref", name, "", self.template.file),)}
         parameter = self.template.parameters.get(name)
         if parameter is not None:
-            if parameter.has_default and parameter.default_is_value and not isinstance(
-                parameter.default, (dict, list)
+            if (
+                parameter.has_default
+                and parameter.default_is_value
+                and not isinstance(parameter.default, (dict, list))
             ):
                 return self.values(parameter.default, depth)
             return {(Sym("param", name, "", self.template.file),)}

@@ -41,6 +41,14 @@ class Resource:
         return node
 
     @property
+    def never_deployed(self) -> bool:
+        """True when the resource's Condition is false whatever the parameters are (it compares
+        literals only); parameters, even with defaults, can take any value at deploy time."""
+        if self.condition is None:
+            return False
+        return _condition_value(self.template.conditions, self.condition, 0) is False
+
+    @property
     def cdk_path(self) -> str | None:
         path = self.metadata.get("aws:cdk:path") if isinstance(self.metadata, dict) else None
         if isinstance(path, str):
@@ -146,3 +154,37 @@ class Template:
         transform = self.data.get("Transform")
         names = transform if isinstance(transform, list) else [transform]
         return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
+
+
+_MAX_CONDITION_DEPTH = 16
+
+
+def _condition_value(conditions: dict, name: Any, depth: int) -> bool | None:
+    if not isinstance(name, str) or depth > _MAX_CONDITION_DEPTH:
+        return None
+    return _truth(conditions, conditions.get(name), depth + 1)
+
+
+def _truth(conditions: dict, node: Any, depth: int) -> bool | None:
+    """The value of a condition expression built from literals, or None when it depends on
+    anything else."""
+    if not isinstance(node, dict) or len(node) != 1 or depth > _MAX_CONDITION_DEPTH:
+        return None
+    name, argument = next(iter(node.items()))
+    if name == "Condition":
+        return _condition_value(conditions, argument, depth + 1)
+    if not isinstance(argument, list):
+        return None
+    if name == "Fn::Equals" and len(argument) == 2:
+        literal = (str, int, float, bool)
+        if all(isinstance(side, literal) for side in argument):
+            return str(argument[0]).lower() == str(argument[1]).lower()
+        return None
+    values = [_truth(conditions, item, depth + 1) for item in argument]
+    if name == "Fn::Not" and len(values) == 1:
+        return None if values[0] is None else not values[0]
+    if name == "Fn::And":
+        return False if False in values else (True if None not in values else None)
+    if name == "Fn::Or":
+        return True if True in values else (False if None not in values else None)
+    return None
