@@ -14,7 +14,7 @@ from typing import Any
 from ..template.nodes import Path
 from ..template.resolve import Resolver, intrinsic
 from ..template.template import Parameter, Template
-from ..template.walk import ABSENT, OPAQUE, lookup
+from ..template.walk import ABSENT, OPAQUE, lookup, lowered, possible_literals
 
 
 @dataclass(frozen=True)
@@ -97,18 +97,7 @@ def known_values(
     resolver: Resolver, properties: Any, keys: Sequence[str], missing: str = ""
 ) -> set[str] | None:
     """Every value at `keys` (lower case), `missing` where absent; None when any is unknown."""
-    found: set[str] = set()
-    for node, _ in lookup(properties, keys, ()):
-        if node is OPAQUE:
-            return None
-        if node is ABSENT:
-            found.add(missing)
-            continue
-        literals = resolver.literals(node)
-        if literals is None:
-            return None
-        found.update(value.lower() for value in literals)
-    return found
+    return lowered(possible_literals(resolver, properties, keys, when_absent=missing))
 
 
 def name_list(names: Sequence[str], limit: int = 3) -> str:

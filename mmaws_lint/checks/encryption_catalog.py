@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 from ..template.nodes import Path
 from ..template.resolve import Resolver, as_literal
 from ..template.template import Resource
-from ..template.walk import ABSENT, OPAQUE, lookup
+from ..template.walk import ABSENT, OPAQUE, lookup, lowered
+from ..template.walk import possible_literals as walk_literals
 
 NONE = "none"
 AWS_OWNED = "aws_owned"
@@ -151,16 +152,7 @@ def is_set(node: Any, dotted: str, path: Path = ()) -> bool:
 
 def possible_literals(resolver: Resolver, node: Any, dotted: str) -> set[str] | None:
     """The lower-cased literals the property can take ('' when absent); None if unknown."""
-    found: set[str] = set()
-    for value, _ in lookup(node, _dotted(dotted), ()):
-        if value is ABSENT:
-            found.add("")
-            continue
-        literals = None if value is OPAQUE else resolver.literals(value)
-        if literals is None:
-            return None
-        found.update(literal.lower() for literal in literals)
-    return found
+    return lowered(walk_literals(resolver, node, _dotted(dotted), when_absent=""))
 
 
 def known_literals(resolver: Resolver, node: Any, dotted: str) -> set[str]:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..app import App
-from ..template.resolve import Resolver, intrinsic, is_no_value
+from ..template.resolve import Resolver, is_no_value
 from ..template.template import Resource
+from ..template.walk import possible_literals
 from .burstable import is_burstable
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
@@ -114,18 +115,7 @@ def parse_catalog(raw: list[dict[str, Any]]) -> list[Entry]:
 def possible_values(resolver: Resolver, node: Any, default: str | None) -> set[str] | None:
     """Every literal a property can take, `Fn::If` branches expanded; an absent value (or an
     `AWS::NoValue` branch) takes `default`. None when any branch is not a known literal."""
-    if node is None or is_no_value(node):
-        return {default} if default is not None else set()
-    function = intrinsic(node)
-    if function and function[0] == "Fn::If" and isinstance(function[1], list):
-        if len(function[1]) != 3:
-            return None
-        first = possible_values(resolver, function[1][1], default)
-        second = possible_values(resolver, function[1][2], default)
-        if first is None or second is None:
-            return None
-        return first | second
-    return resolver.literals(node)
+    return possible_literals(resolver, node, when_absent=default)
 
 
 def _lowered(values: set[str] | None) -> set[str] | None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .nodes import Path
-from .resolve import intrinsic, is_no_value
+from .resolve import Resolver, intrinsic, is_no_value
 
 # Deeper `Fn::If` nesting than this is not written by people or by the CDK.
 MAX_BRANCH_DEPTH = 16
@@ -101,3 +101,28 @@ def _items(
         yield ABSENT, where
     for item, item_path in present:
         yield from lookup(item, rest, item_path, skip_true_branch_of)
+
+
+def possible_literals(
+    resolver: Resolver, node: Any, keys: Sequence[str] = (), when_absent: str | None = None
+) -> set[str] | None:
+    """Every literal the value at `keys` below `node` can take, `Fn::If` branches expanded.
+
+    Where the value is absent (or `AWS::NoValue`, or null) it takes `when_absent`, the AWS
+    default, when there is one. None when any configuration is not a known literal.
+    """
+    found: set[str] = set()
+    for value, _ in lookup(node, keys):
+        if value is ABSENT or value is None:
+            if when_absent is not None:
+                found.add(when_absent)
+            continue
+        literals = None if value is OPAQUE else resolver.literals(value)
+        if literals is None:
+            return None
+        found.update(literals)
+    return found
+
+
+def lowered(values: set[str] | None) -> set[str] | None:
+    return None if values is None else {value.lower() for value in values}
