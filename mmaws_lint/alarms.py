@@ -19,7 +19,7 @@ from typing import Any
 from cfn_flip import to_yaml
 
 from .app import App
-from .checks.monitoring_catalog import (
+from .checks.monitoring.catalog import (
     AlarmSpec,
     Capacity,
     Environment,
@@ -27,7 +27,7 @@ from .checks.monitoring_catalog import (
     property_at,
     resource_key,
 )
-from .checks.monitoring_coverage import Unwatched, unwatched_resources
+from .checks.monitoring.coverage import Unwatched, unwatched_resources
 from .engine import check_app
 from .model import Model, ModelError, load_model
 from .template.discover import discover

@@ -14,7 +14,7 @@ from fixture_marks import FIXTURES
 import mmaws_lint
 from mmaws_lint.app import App
 from mmaws_lint.checks.burstable import is_burstable
-from mmaws_lint.checks.compute_zones import ConditionSpace
+from mmaws_lint.checks.compute.zones import ConditionSpace
 from mmaws_lint.engine import check_app
 from mmaws_lint.model import Model, apply_overrides, shipped_model
 from mmaws_lint.template.load import parse_template

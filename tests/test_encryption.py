@@ -12,7 +12,7 @@ import pytest
 from fixture_marks import FIXTURES
 
 import mmaws_lint
-from mmaws_lint.checks.encryption_catalog import AWS_MANAGED, AWS_OWNED, NONE, USE_KEY, catalog
+from mmaws_lint.checks.encryption.catalog import AWS_MANAGED, AWS_OWNED, NONE, USE_KEY, catalog
 from mmaws_lint.model import Model, apply_overrides, shipped_model
 
 KEY = """

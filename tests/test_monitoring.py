@@ -13,8 +13,8 @@ from fixture_marks import FIXTURES
 
 import mmaws_lint
 from mmaws_lint.app import App
-from mmaws_lint.checks.monitoring_catalog import Environment, holds
-from mmaws_lint.checks.monitoring_coverage import unwatched_resources
+from mmaws_lint.checks.monitoring.catalog import Environment, holds
+from mmaws_lint.checks.monitoring.coverage import unwatched_resources
 from mmaws_lint.model import apply_overrides, shipped_model
 from mmaws_lint.template.load import read_template
 from mmaws_lint.template.template import Template

@@ -15,8 +15,8 @@ import pytest
 import mmaws_lint
 from mmaws_lint.app import App
 from mmaws_lint.checks import Context
-from mmaws_lint.checks.network_attachments import SecurityGroupIndex, security_groups
-from mmaws_lint.checks.network_ranges import RangeSet
+from mmaws_lint.checks.network.attachments import SecurityGroupIndex, security_groups
+from mmaws_lint.checks.network.ranges import RangeSet
 from mmaws_lint.engine import check_app
 from mmaws_lint.model import apply_overrides, shipped_model
 from mmaws_lint.template.load import read_template

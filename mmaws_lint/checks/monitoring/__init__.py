@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..app import App
-from ..findings import Finding
-from ..template.nodes import Path
-from ..template.resolve import Resolver, Sym, as_literal, intrinsic, is_no_value
-from ..template.template import Resource
-from . import Context, check
-from .monitoring_catalog import Entry, ResourceKey, possible_values, resource_key
-from .monitoring_coverage import Unwatched, unwatched_resources
+from ...app import App
+from ...findings import Finding
+from ...template.nodes import Path
+from ...template.resolve import Resolver, Sym, as_literal, intrinsic, is_no_value
+from ...template.template import Resource
+from .. import Context, check
+from .catalog import Entry, ResourceKey, possible_values, resource_key
+from .coverage import Unwatched, unwatched_resources
 
 # ---- WMM101 -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..template.resolve import Resolver
+from ...template.resolve import Resolver
 
 ALL_PROTOCOLS = {"-1", "all"}
 PORT_PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}

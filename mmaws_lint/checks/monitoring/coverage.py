@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..app import App
-from ..model import Model
-from ..template.resolve import Parts, Resolver, Sym, as_literal
-from ..template.template import Resource
-from .monitoring_catalog import (
+from ...app import App
+from ...model import Model
+from ...template.resolve import Parts, Resolver, Sym, as_literal
+from ...template.template import Resource
+from .catalog import (
     Capacity,
     Entry,
     Environment,

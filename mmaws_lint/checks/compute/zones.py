@@ -17,10 +17,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..template.resolve import Resolver, intrinsic, is_no_value
-from ..template.template import Template
-from ..template.walk import ABSENT, OPAQUE
-from .compute_values import is_list_parameter, parameter_default
+from ...template.resolve import Resolver, intrinsic, is_no_value
+from ...template.template import Template
+from ...template.walk import ABSENT, OPAQUE
+from .values import is_list_parameter, parameter_default
 
 # 2**8 assignments is far beyond what real templates need and keeps the work bounded.
 MAX_FREE_CONDITIONS = 8

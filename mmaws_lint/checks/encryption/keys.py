@@ -7,15 +7,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Finding
-from ..template.nodes import Path
-from ..template.resolve import Parts, Resolver, Sym, Target
-from ..template.template import Resource
-from ..template.walk import ABSENT, choices
-from . import Context, check
-from .encryption_catalog import catalog, deployed, possible_literals
-from .encryption_index import KEY_TYPES, key_users
-from .encryption_policy import documents, scalars, statements
+from ...findings import Finding
+from ...template.nodes import Path
+from ...template.resolve import Parts, Resolver, Sym, Target
+from ...template.template import Resource
+from ...template.walk import ABSENT, choices
+from .. import Context, check
+from .catalog import catalog, deployed, possible_literals
+from .index import KEY_TYPES, key_users
+from .policy import documents, scalars, statements
 
 ROOT = "root"
 WILDCARD = "wildcard"

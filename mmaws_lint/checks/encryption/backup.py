@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..app import App
-from ..findings import Finding
-from ..template.nodes import Path
-from ..template.resolve import Parts, Resolver, Sym, Target
-from ..template.walk import ABSENT, OPAQUE, lookup
-from . import Context, check
-from .encryption_catalog import deployed
+from ...app import App
+from ...findings import Finding
+from ...template.nodes import Path
+from ...template.resolve import Parts, Resolver, Sym, Target
+from ...template.walk import ABSENT, OPAQUE, lookup
+from .. import Context, check
+from .catalog import deployed
 
 _PLAN_RULES = ("BackupPlan", "BackupPlanRule")
 _VAULT_TYPES = ("AWS::Backup::BackupVault", "AWS::Backup::LogicallyAirGappedBackupVault")

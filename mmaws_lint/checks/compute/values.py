@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..template.nodes import Path
-from ..template.resolve import Resolver, intrinsic
-from ..template.template import Parameter, Template
-from ..template.walk import ABSENT, OPAQUE, lookup, lowered, possible_literals
+from ...template.nodes import Path
+from ...template.resolve import Resolver, intrinsic
+from ...template.template import Parameter, Template
+from ...template.walk import ABSENT, OPAQUE, lookup, lowered, possible_literals
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..app import App
-from ..template.nodes import Path
-from ..template.resolve import Resolver, intrinsic, is_no_value
-from ..template.template import Resource
-from . import Context
+from ...app import App
+from ...template.nodes import Path
+from ...template.resolve import Resolver, intrinsic, is_no_value
+from ...template.template import Resource
+from .. import Context
 
 GroupKey = tuple[str, str]
 

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..findings import Finding
-from ..template.resolve import Resolver, intrinsic, is_no_value
-from ..template.template import Resource
-from . import Context, check
-from .network_attachments import Attachment, GroupRule, key_of, security_groups
-from .network_ports import Traffic, describe, traffic_of
-from .network_ranges import (
+from ...findings import Finding
+from ...template.resolve import Resolver, intrinsic, is_no_value
+from ...template.template import Resource
+from .. import Context, check
+from .attachments import Attachment, GroupRule, key_of, security_groups
+from .ports import Traffic, describe, traffic_of
+from .ranges import (
     Network,
     RangeSet,
     RangeValue,

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..template.nodes import Path
-from ..template.resolve import Resolver, as_literal
-from ..template.template import Resource
-from ..template.walk import ABSENT, OPAQUE, lookup, lowered
-from ..template.walk import possible_literals as walk_literals
+from ...template.nodes import Path
+from ...template.resolve import Resolver, as_literal
+from ...template.template import Resource
+from ...template.walk import ABSENT, OPAQUE, lookup, lowered
+from ...template.walk import possible_literals as walk_literals
 
 NONE = "none"
 AWS_OWNED = "aws_owned"

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..app import App
-from ..template.resolve import Resolver, is_no_value
-from ..template.template import Resource
-from ..template.walk import possible_literals
-from .burstable import is_burstable
+from ...app import App
+from ...template.resolve import Resolver, is_no_value
+from ...template.template import Resource
+from ...template.walk import possible_literals
+from ..burstable import is_burstable
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 

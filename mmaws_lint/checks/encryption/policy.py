@@ -8,9 +8,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..template.nodes import Path
-from ..template.resolve import Resolver
-from ..template.walk import ABSENT, choices
+from ...template.nodes import Path
+from ...template.resolve import Resolver
+from ...template.walk import ABSENT, choices
 
 
 def documents(node: Any, path: Path) -> Iterator[tuple[Any, Path]]:

@@ -7,22 +7,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..app import App
-from ..findings import Finding
-from ..template.nodes import Path
-from ..template.resolve import intrinsic
-from ..template.template import Resource, Template
-from ..template.walk import ABSENT, lookup
-from . import Context, check
-from .burstable import is_burstable
-from .compute_values import (
+from ...app import App
+from ...findings import Finding
+from ...template.nodes import Path
+from ...template.resolve import intrinsic
+from ...template.template import Resource, Template
+from ...template.walk import ABSENT, lookup
+from .. import Context, check
+from ..burstable import is_burstable
+from .values import (
     Origin,
     known_values,
     merged,
     name_list,
     property_origins,
 )
-from .compute_zones import ConditionSpace, ZoneReader, choose, condition_names
+from .zones import ConditionSpace, ZoneReader, choose, condition_names
 
 AUTO_SCALING_GROUP = "AWS::AutoScaling::AutoScalingGroup"
 INSTANCE = "AWS::EC2::Instance"

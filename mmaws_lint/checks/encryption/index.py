@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..app import App
-from ..template.resolve import Parts, Resolver, Sym, Target
-from ..template.template import Resource
-from ..template.walk import ABSENT, OPAQUE, lookup
-from .encryption_catalog import StoreKind, deployed, units
-from .encryption_policy import documents, scalars, statements
+from ...app import App
+from ...template.resolve import Parts, Resolver, Sym, Target
+from ...template.template import Resource
+from ...template.walk import ABSENT, OPAQUE, lookup
+from .catalog import StoreKind, deployed, units
+from .policy import documents, scalars, statements
 
 KEY_TYPES = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 ALIAS_TYPE = "AWS::KMS::Alias"

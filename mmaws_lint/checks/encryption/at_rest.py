@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding
-from ..template.resolve import Target
-from . import Context, check
-from .encryption_catalog import (
+from ...findings import Finding
+from ...template.resolve import Target
+from .. import Context, check
+from .catalog import (
     AWS_MANAGED,
     AWS_OWNED,
     NONE,
@@ -23,7 +23,7 @@ from .encryption_catalog import (
     deployed,
     judge,
 )
-from .encryption_index import SseS3Signs, sse_s3_only_buckets
+from .index import SseS3Signs, sse_s3_only_buckets
 
 
 @check("WMM401")

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..app import App
-from ..template.resolve import UNKNOWN, Resolver, Sym, as_literal, intrinsic, is_no_value
-from ..template.template import Resource, Template
+from ...app import App
+from ...template.resolve import UNKNOWN, Resolver, Sym, as_literal, intrinsic, is_no_value
+from ...template.template import Resource, Template
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
