@@ -61,12 +61,15 @@ def _from_metadata(metadata: Any, resource: str | None, base: Path):
 
 def is_suppressed(finding: Finding, entries: list[Suppression]) -> bool:
     for entry in entries:
-        if entry.reason is None or not _matches(entry.rule, finding.rule):
+        if entry.reason is None or not _matches(entry, finding.rule):
             continue
         if entry.resource is None or entry.resource == finding.resource:
             return True
     return False
 
 
-def _matches(pattern: str, rule_id: str) -> bool:
+def _matches(entry: Suppression, rule_id: str) -> bool:
+    if entry.source == "cfn-lint":  # cfn-lint reads ignore_checks entries as prefixes ("W")
+        return bool(entry.rule) and rule_id.startswith(entry.rule)
+    pattern = entry.rule
     return rule_id == pattern or (pattern.endswith("*") and rule_id.startswith(pattern[:-1]))
