@@ -32,7 +32,7 @@ class _Engine:
     def __init__(self) -> None:
         self._model: Model | None = None
         self._rule_ids: list[str] = []
-        self._last: tuple[weakref.ref[Any], dict[str, list[Finding]]] | None = None
+        self._last: tuple[weakref.ref[Any], dict[str, list[Finding]], dict[str, str]] | None = None
 
     def model(self) -> Model:
         if self._model is None:
@@ -45,9 +45,10 @@ class _Engine:
             )
         return self._model
 
-    def findings(self, cfn: Any) -> dict[str, list[Finding]]:
+    def findings(self, cfn: Any) -> tuple[dict[str, list[Finding]], dict[str, str]]:
+        """Findings by rule, and the rules that crashed (cfn-lint shows those as E0002)."""
         if self._last is not None and self._last[0]() is cfn:
-            return self._last[1]
+            return self._last[1], self._last[2]
         model = self.model()
         filename = str(getattr(cfn, "filename", None) or "template")
         data = _to_nodes(cfn.template)
@@ -59,8 +60,14 @@ class _Engine:
         by_rule: dict[str, list[Finding]] = {}
         for finding in result.findings:
             by_rule.setdefault(finding.rule, []).append(finding)
-        self._last = (weakref.ref(cfn), by_rule)
-        return by_rule
+        crashes = {
+            rule_id: problem.message
+            for problem in result.problems
+            for rule_id in self._rule_ids
+            if problem.message.startswith(f"internal error in {rule_id}:")
+        }
+        self._last = (weakref.ref(cfn), by_rule, crashes)
+        return by_rule, crashes
 
 
 ENGINE = _Engine()
@@ -81,10 +88,10 @@ def _to_nodes(value: Any) -> Any:
 
 def _rule_class(rule: Rule) -> type[CloudFormationLintRule]:
     def match(self: CloudFormationLintRule, cfn: Any) -> list[RuleMatch]:
-        return [
-            RuleMatch(list(finding.path), finding.message)
-            for finding in ENGINE.findings(cfn).get(self.id, [])
-        ]
+        findings, crashes = ENGINE.findings(cfn)
+        if self.id in crashes:
+            raise RuntimeError(crashes[self.id])
+        return [RuleMatch(list(f.path), f.message) for f in findings.get(self.id, [])]
 
     return type(
         rule.id,

@@ -19,6 +19,7 @@ from .template.discover import Unit, discover
 from .template.load import LoadProblem
 
 LOG = logging.getLogger("mmaws_lint")
+COLLECT_EVERY_UNITS = 25
 
 
 @dataclass
@@ -122,7 +123,11 @@ def run(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
     work = [(unit, model, rule_ids, debug) for unit in units]
     if jobs == 1:
-        results = [_lint_unit_safely(item) for item in work]
+        results = []
+        for index, item in enumerate(work, start=1):
+            results.append(_lint_unit_safely(item))
+            if index % COLLECT_EVERY_UNITS == 0:
+                gc.collect()  # templates link to their resources and back: free them in batches
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(

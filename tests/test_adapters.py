@@ -125,3 +125,22 @@ def test_cfn_lint_resource_level_ignore_checks(tmp_path: Path) -> None:
     )
     hits = [m for m in _cfn_lint_matches([template]) if m["Rule"]["Id"] == "WMM501"]
     assert [m["Location"]["Path"][1] for m in hits] == ["B"]
+
+
+def test_a_rule_crash_inside_cfn_lint_is_shown_not_dropped(monkeypatch) -> None:
+    from cfnlint.decode import decode_str
+    from cfnlint.template import Template
+
+    import mmaws_lint.cfn_lint as plugin
+    from mmaws_lint.checks import CHECKS
+
+    def broken(ctx):
+        raise ValueError("boom")
+
+    monkeypatch.setitem(CHECKS, "WMM501", broken)
+    monkeypatch.setattr(plugin, "ENGINE", plugin._Engine())
+    data, _ = decode_str("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n")
+    cfn = Template("t.yaml", data, ["us-east-1"])
+    with pytest.raises(RuntimeError, match="internal error in WMM501: ValueError: boom"):
+        plugin.WMM501().match(cfn)
+    assert plugin.WMM001().match(cfn) == []

@@ -14,7 +14,8 @@ def render(result: Result, model: Model, rule_ids: list[str]) -> str:
         f"{_plural(len(result.findings), 'finding')} in {_plural(len(result.linted), 'template')}"
     )
     if result.errors:
-        summary += f"; {_plural(len(result.errors), 'file')} could not be linted"
+        unlinted = len({problem.file for problem in result.errors})
+        summary += f"; {_plural(unlinted, 'file')} could not be linted"
     lines.append(summary)
     return "\n".join(lines) + "\n"
 
