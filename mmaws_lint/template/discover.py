@@ -8,6 +8,7 @@ in parallel and still report exactly what a serial run reports.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -42,6 +43,16 @@ class Unit:
         """The unit's templates, and its problems: discovery's, unreadable files, decoder notes."""
         templates: list[Template] = []
         problems = list(self.problems)
+        collecting = gc.isenabled()
+        gc.disable()  # templates already loaded are long-lived: do not walk them between decodes
+        try:
+            self._load_into(templates, problems)
+        finally:
+            if collecting:
+                gc.enable()
+        return templates, problems
+
+    def _load_into(self, templates: list[Template], problems: list[LoadProblem]) -> None:
         for source in self.sources:
             loaded = read_template(
                 source.file,
@@ -54,7 +65,6 @@ class Unit:
                 problems.extend(loaded.notes)
             elif isinstance(loaded, LoadProblem):
                 problems.append(loaded)
-        return templates, problems
 
 
 def discover(paths: list[str], stack_names: dict[str, str] | None = None) -> list[Unit]:
