@@ -7,33 +7,19 @@ with the pack's external checks report the same set of (rule, resource) pairs.
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from entry_points import OFFLINE, api_pairs, cfn_lint_pairs, checkov_pairs
 from fixture_marks import fixture_cases
 
 import mmaws_lint
-from mmaws_lint.checkov import checks_directory
 
-OUR_RULE = re.compile(r"^[EWI]MM\d{3}$")
 SINGLE_FILES = [case for case in fixture_cases() if case.is_file()]
 BIN = Path(sys.executable).parent
-OFFLINE = {
-    **os.environ,
-    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
-    "BC_SKIP_MAPPING": "TRUE",
-    "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
-    "LOG_LEVEL": "ERROR",
-}
-
-
-def cli_pairs(file: Path) -> set[tuple[str, str]]:
-    return {(f.rule, f.resource) for f in mmaws_lint.lint([str(file)]) if f.resource}
 
 
 def _cfn_lint_matches(files: list[Path]) -> list[dict]:
@@ -47,51 +33,27 @@ def _cfn_lint_matches(files: list[Path]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def cfn_lint_pairs() -> dict[str, set[tuple[str, str]]]:
-    pairs: dict[str, set[tuple[str, str]]] = {str(f): set() for f in SINGLE_FILES}
-    for match in _cfn_lint_matches(SINGLE_FILES):
-        rule, path = match["Rule"]["Id"], match["Location"]["Path"] or []
-        if OUR_RULE.match(rule) and len(path) >= 2 and path[0] == "Resources":
-            pairs[match["Filename"]].add((rule, path[1]))
-    return pairs
+def cfn_lint_results() -> dict[str, set[tuple[str, str]]]:
+    return cfn_lint_pairs(SINGLE_FILES)
 
 
 @pytest.fixture(scope="module")
-def checkov_pairs() -> dict[str, set[tuple[str, str]]]:
-    checkov = shutil.which("checkov", path=str(BIN)) or shutil.which("checkov")
-    if checkov is None:
-        pytest.skip("checkov is not installed (pip install 'mmaws-lint[checkov]')")
-    done = subprocess.run(
-        [checkov, "--framework", "cloudformation", "--external-checks-dir", checks_directory(),
-         "--skip-download", "--compact", "-o", "json", "-f", *map(str, SINGLE_FILES)],
-        capture_output=True, text=True, env=OFFLINE,
-    )  # fmt: skip
-    assert done.returncode in (0, 1), done.stderr[-2000:]
-    reports = json.loads(done.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    pairs: dict[str, set[tuple[str, str]]] = {str(f): set() for f in SINGLE_FILES}
-    for report in reports:
-        for record in report.get("results", {}).get("failed_checks", []):
-            if OUR_RULE.match(record["check_id"]):
-                resource = record["resource"].split(".", 1)[1]
-                pairs[str(Path(record["file_abs_path"]).resolve())].add(
-                    (record["check_id"], resource)
-                )
-    return pairs
+def checkov_results() -> dict[str, set[tuple[str, str]]]:
+    return checkov_pairs(SINGLE_FILES, require_scanned=False)
 
 
 @pytest.mark.parametrize(
     "file", SINGLE_FILES, ids=[f"{f.parent.name}/{f.name}" for f in SINGLE_FILES]
 )
-def test_cfn_lint_parity(file: Path, cfn_lint_pairs) -> None:
-    assert cfn_lint_pairs[str(file)] == cli_pairs(file)
+def test_cfn_lint_parity(file: Path, cfn_lint_results) -> None:
+    assert cfn_lint_results[str(file)] == api_pairs(file)
 
 
 @pytest.mark.parametrize(
     "file", SINGLE_FILES, ids=[f"{f.parent.name}/{f.name}" for f in SINGLE_FILES]
 )
-def test_checkov_parity(file: Path, checkov_pairs) -> None:
-    assert checkov_pairs[str(file.resolve())] == cli_pairs(file)
+def test_checkov_parity(file: Path, checkov_results) -> None:
+    assert checkov_results[str(file.resolve())] == api_pairs(file)
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
