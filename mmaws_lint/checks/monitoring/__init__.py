@@ -15,7 +15,7 @@ from ...template.nodes import Path
 from ...template.resolve import Resolver, Sym, as_literal, intrinsic, is_no_value
 from ...template.template import Resource
 from .. import Context, check
-from .catalog import Entry, ResourceKey, possible_values, resource_key
+from .catalog import Entry, ResourceKey, nodes_under, possible_values, resource_key
 from .coverage import Unwatched, unwatched_resources
 
 # ---- WMM101 -------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def _fed_alarms(app: App, consumer_properties: frozenset[str]) -> FedAlarms:
             fed.every_alarm = True  # the rule's pattern decides which alarms; assume any
         elif resource.type not in _ALARM_TYPES:
             resolver = app.resolver(resource.template)
-            for node in _nodes_under(resource.properties, consumer_properties):
+            for node in nodes_under(resource.properties, consumer_properties):
                 fed.add(*_named_alarms(resolver, node))
     composites = list(app.resources("AWS::CloudWatch::CompositeAlarm"))
     by_key = {resource_key(c): c for c in composites}
@@ -170,21 +170,6 @@ def _matches_alarm_state_changes(rule: Resource) -> bool:
     """An EventBridge rule on CloudWatch alarm state changes acts on alarms it matches."""
     pattern = rule.prop("EventPattern")
     return "aws.cloudwatch" in str(pattern) and "Alarm State Change" in str(pattern)
-
-
-def _nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
-    """Values of the properties named `keys`, at any depth."""
-    stack = [properties]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keys:
-                    yield value
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 def _named_alarms(resolver: Resolver, node: Any) -> tuple[set[ResourceKey] | None, set[str]]:

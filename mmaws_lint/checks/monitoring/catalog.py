@@ -205,24 +205,25 @@ def _dead_letter_targets(environment: Environment) -> set[ResourceKey]:
     found: set[ResourceKey] = set()
     for resource in environment.app.resources():
         resolver = environment.resolver(resource)
-        for node in _dead_letter_nodes(resource.properties):
+        for node in nodes_under(resource.properties, _DEAD_LETTER_KEYS):
             for target in resolver.references(node):
                 found.add((target.file, target.logical_id))
     return found
 
 
-def _dead_letter_nodes(node: Any) -> Iterator[Any]:
-    stack = [node]
+def nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
+    """Values of the properties named `keys`, at any depth (not below a matched key)."""
+    stack = [properties]
     while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            for key, value in current.items():
-                if key in _DEAD_LETTER_KEYS:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in keys:
                     yield value
                 else:
                     stack.append(value)
-        elif isinstance(current, list):
-            stack.extend(current)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 # ---- predicates ---------------------------------------------------------------------------
