@@ -28,13 +28,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mmaws_lint.checkov import OFFLINE_ENVIRONMENT
+
 BIN = Path(sys.executable).parent
-OFFLINE = {
-    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
-    "BC_SKIP_MAPPING": "TRUE",
-    "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
-    "LOG_LEVEL": "ERROR",
-}
 PACK = "--append-rules=mmaws_lint.cfn_lint"
 TOOLS = ["mmaws", "cfn-lint", "cfn-lint+pack", "checkov", "checkov+pack"]
 TARGETS = {
@@ -100,7 +96,7 @@ def checks_dir() -> str:
 
 
 def child_environment() -> dict[str, str]:
-    env = {**os.environ, **OFFLINE}
+    env = {**os.environ, **OFFLINE_ENVIRONMENT}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # users have a warm .pyc cache
     return env
 

@@ -14,17 +14,11 @@ from pathlib import Path
 import pytest
 
 import mmaws_lint
-from mmaws_lint.checkov import checks_directory
+from mmaws_lint.checkov import OFFLINE_ENVIRONMENT, checks_directory
 
 OUR_RULE = re.compile(r"^[EWI]MM\d{3}$")
 BIN = Path(sys.executable).parent
-OFFLINE = {
-    **os.environ,
-    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
-    "BC_SKIP_MAPPING": "TRUE",
-    "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
-    "LOG_LEVEL": "ERROR",
-}
+OFFLINE = {**os.environ, **OFFLINE_ENVIRONMENT}
 
 
 def api_pairs(file: Path) -> set[tuple[str, str]]:
