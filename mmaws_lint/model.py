@@ -46,6 +46,7 @@ class Rule:
     settings: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     family: str = ""
+    peers: str = ""
 
     @property
     def level(self) -> str:
@@ -123,6 +124,7 @@ def shipped_model() -> Model:
                 settings=dict(spec.get("settings") or {}),
                 enabled=spec.get("enabled", True),
                 family=document["family"],
+                peers=" ".join(str(spec.get("peers", "")).split()),
             )
         for key, value in (document.get("data") or {}).items():
             if key in data:

@@ -64,6 +64,17 @@ def check(rule_id: str) -> Callable[[CheckFunction], CheckFunction]:
     return register
 
 
+# Rule ID -> a function saying why the rule cannot fully decide in this installation (a data
+# file of another package moved or changed shape), or None; shown by `rules` and `explain`.
+LIMITATIONS: dict[str, Callable[[], str | None]] = {}
+
+
+def limitation(rule_id: str) -> str | None:
+    load_checks()
+    explain = LIMITATIONS.get(rule_id)
+    return explain() if explain is not None else None
+
+
 def load_checks() -> dict[str, CheckFunction]:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")

@@ -1,0 +1,142 @@
+"""EMM303: identities whose policies complete a privilege escalation method and that have no
+permissions boundary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ...findings import Finding
+from ...template.scenarios import ALWAYS, OPEN, Scenario, condition_names, describe_when
+from ...template.template import Resource
+from ...template.walk import ABSENT, choices
+from .. import LIMITATIONS, Context, check
+from . import sam_templates
+from .index import PolicyIndex, policy_index
+from .policies import Statement, grants
+
+# "*", or an ARN whose resource part is "*" or "type/*" (every role, every function…).
+_EVERY_RESOURCE = re.compile(r"\*|arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:[A-Za-z0-9-]+[/:])?\*")
+_WHO = {
+    "AWS::IAM::Group": "members of {id}",
+    "AWS::Serverless::Function": "{id}'s role (made by SAM)",
+    "AWS::Serverless::StateMachine": "{id}'s role (made by SAM)",
+}
+_FIX = {
+    "AWS::IAM::Group": "remove or scope those actions (a group cannot have a permissions"
+    " boundary; its users can)",
+}
+
+
+@check("EMM303")
+def privilege_escalation(ctx: Context) -> Iterator[Finding]:
+    index = policy_index(ctx)
+    methods = {
+        name: [(a.lower(), a) for a in actions]
+        for name, actions in ctx.data("iam_escalation_methods").items()
+    }
+    for identity in index.identities():
+        if identity.type not in ctx.rule.resource_types:
+            continue
+        location = index.locations[identity.type]
+        if location.get("own_role_unless") and identity.properties.get("Role") is not None:
+            continue
+        sources = index.sources(identity)
+        scenarios = _scenarios(ctx, identity, sources)
+        violating: list[Scenario] = []
+        completed: list[str] = []
+        for scenario in scenarios:
+            if _has_boundary(identity, index.boundary(identity), scenario):
+                continue
+            found = _completed_methods(methods, _statements(index, identity, sources, scenario))
+            if found:
+                violating.append(scenario)
+                completed.extend(m for m in found if m not in completed)
+        if not violating:
+            continue
+        who = _WHO.get(identity.type, "{id}").format(id=identity.logical_id)
+        more = f"; and {len(completed) - 2} more methods" if len(completed) > 2 else ""
+        fix = _FIX.get(
+            identity.type,
+            "remove or scope those actions, or set PermissionsBoundary to a policy that caps them",
+        )
+        yield ctx.finding(
+            identity,
+            f"{who} can escalate its own privileges and has no permissions boundary"
+            f" ({'; '.join(completed[:2])}{more}){describe_when(violating, scenarios)}; {fix}",
+        )
+
+
+def _scenarios(ctx: Context, identity: Resource, sources: list[Resource]) -> list[Scenario]:
+    """The scenarios of the identity and the policies of its own template attached to it."""
+    names = condition_names(identity.properties)
+    for source in sources:
+        if source.template is identity.template:
+            names |= condition_names(source.properties)
+            if source.condition:
+                names.add(source.condition)
+    required = {identity.condition: True} if identity.condition else {}
+    if not names and not required:
+        return [ALWAYS]
+    found = ctx.app.conditions(identity.template).scenarios(names | set(required), required)
+    if found is None:
+        return [] if identity.never_deployed else [OPEN]
+    return found
+
+
+def _has_boundary(identity: Resource, prop: str | None, scenario: Scenario) -> bool:
+    if not prop or prop not in identity.properties:
+        return False
+    return any(
+        value is not ABSENT and value is not None
+        for value, _ in choices(identity.properties[prop], scenario=scenario)
+    )
+
+
+def _statements(
+    index: PolicyIndex, identity: Resource, sources: list[Resource], scenario: Scenario
+) -> list[Statement]:
+    found = list(index.statements(identity, scenario))
+    for source in sources:
+        if source.template is identity.template:
+            if source.condition and scenario.holds(source.condition) is False:
+                continue
+            found.extend(index.statements(source, scenario))
+        else:
+            found.extend(index.statements(source))
+    return found
+
+
+def _completed_methods(
+    methods: dict[str, list[tuple[str, str]]], statements: list[Statement]
+) -> list[str]:
+    """'Method: action from source, …' for every method the statements complete."""
+    denies = [s for s in statements if s.effect == "Deny"]
+    if any(s.actions is None for s in denies):
+        return []  # a Deny we cannot read might take any action away
+    allows = [s for s in statements if s.allows and not s.conditional and _unrestricted(s)]
+    completed = []
+    for method, actions in methods.items():
+        by_source: dict[str, list[str]] = {}
+        for action, written in actions:
+            if any(grants(d, action) for d in denies):
+                break
+            source = next((s.source for s in allows if grants(s, action)), None)
+            if source is None:
+                break
+            by_source.setdefault(source, []).append(written)
+        else:
+            granted = "; ".join(f"{', '.join(a)} from {s}" for s, a in by_source.items())
+            completed.append(f"{method}: {granted}")
+    return completed
+
+
+def _unrestricted(statement: Statement) -> bool:
+    if statement.not_resource:
+        return True
+    return statement.resources is not None and any(
+        _EVERY_RESOURCE.fullmatch(r) for r in statement.resources
+    )
+
+
+LIMITATIONS["EMM303"] = sam_templates.unavailable
