@@ -44,14 +44,16 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
         sources = index.sources(identity)
         scenarios = _scenarios(ctx, identity, sources)
         violating: list[Scenario] = []
-        completed: list[str] = []
+        completed: dict[str, str] = {}  # method -> what completes it (first scenario seen)
         for scenario in scenarios:
             if _has_boundary(identity, index.boundary(identity), scenario):
                 continue
-            found = _completed_methods(methods, _statements(index, identity, sources, scenario))
+            statements = _statements(index, identity, sources, scenario)
+            found = _completed_methods(identity, methods, statements)
             if found:
                 violating.append(scenario)
-                completed.extend(m for m in found if m not in completed)
+                for method, text in found.items():
+                    completed.setdefault(method, text)
         if not violating:
             continue
         who = _WHO.get(identity.type, "{id}").format(id=identity.logical_id)
@@ -62,8 +64,9 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
         )
         yield ctx.finding(
             identity,
-            f"{who} can escalate its own privileges and has no permissions boundary"
-            f" ({'; '.join(completed[:2])}{more}){describe_when(violating, scenarios)}; {fix}",
+            f"{who} can escalate privileges without a permissions boundary"
+            f" ({'; '.join(list(completed.values())[:2])}{more})"
+            f"{describe_when(violating, scenarios)}; {fix}",
         )
 
 
@@ -108,27 +111,33 @@ def _statements(
 
 
 def _completed_methods(
-    methods: dict[str, list[tuple[str, str]]], statements: list[Statement]
-) -> list[str]:
+    identity: Resource, methods: dict[str, list[tuple[str, str]]], statements: list[Statement]
+) -> dict[str, str]:
     """'Method: action from source, …' for every method the statements complete."""
     denies = [s for s in statements if s.effect == "Deny"]
     if any(s.actions is None for s in denies):
-        return []  # a Deny we cannot read might take any action away
+        return {}  # a Deny we cannot read might take any action away
     allows = [s for s in statements if s.allows and not s.conditional and _unrestricted(s)]
-    completed = []
+    completed: dict[str, str] = {}
     for method, actions in methods.items():
         by_source: dict[str, list[str]] = {}
         for action, written in actions:
             if any(grants(d, action) for d in denies):
                 break
-            source = next((s.source for s in allows if grants(s, action)), None)
+            source = next((_source(identity, s) for s in allows if grants(s, action)), None)
             if source is None:
                 break
             by_source.setdefault(source, []).append(written)
         else:
             granted = "; ".join(f"{', '.join(a)} from {s}" for s, a in by_source.items())
-            completed.append(f"{method}: {granted}")
+            completed[method] = f"{method}: {granted}"
     return completed
+
+
+def _source(identity: Resource, statement: Statement) -> str:
+    if statement.holder is identity:
+        return statement.source
+    return f"{statement.holder.logical_id} {statement.source}".strip()
 
 
 def _unrestricted(statement: Statement) -> bool:

@@ -114,23 +114,23 @@ def scalars(resolver: Resolver, node: Any) -> list[Any] | None:
         return []
     items = resolver.items(node)
     if items is None:
-        if (
-            isinstance(node, dict)
-            and intrinsic(node) is not None
-            and intrinsic(node)[0]
-            in (
-                "Fn::Split",
-                "Fn::FindInMap",
-                "Ref",
-            )
+        function = intrinsic(node)
+        if function is not None and (
+            function[0] in ("Fn::Split", "Fn::FindInMap") or _is_list_parameter(resolver, node)
         ):
-            literal = resolver.literals(node)
-            return [node] if literal is not None else None
+            return None  # a list we cannot read
         items = [node]
     found = []
     for item in items:
         found.extend(v for v, _ in choices(item, (), scenario=resolver.scenario) if v is not ABSENT)
     return found
+
+
+def _is_list_parameter(resolver: Resolver, node: Any) -> bool:
+    parameter = resolver.template.parameters.get(str(node.get("Ref")))
+    return parameter is not None and (
+        parameter.type.startswith("List<") or parameter.type == "CommaDelimitedList"
+    )
 
 
 def render(parts: Parts) -> str:
@@ -142,6 +142,8 @@ def _placeholder(part: Sym) -> str:
         return _PSEUDO_TEXT[part.name]
     if part.kind == "pseudo" and part.name == "AWS::AccountId":
         return "{ACCOUNT}"
+    if part.kind in ("ref", "getatt"):
+        return "{" + ".".join(filter(None, (part.name, part.attr))) + "}"
     return "{" + part.kind + "}"
 
 
