@@ -37,14 +37,17 @@ class ResourceLevels:
 @lru_cache(maxsize=1)
 def _load() -> tuple[ResourceLevels | None, str | None]:
     try:
-        text = resources.files(PACKAGE).joinpath(FILE).read_text(encoding="utf-8")
-        document = json.loads(text)
+        document = json.loads(_source_text())
     except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError, OSError, ValueError) as exc:
         return None, f"cfn-lint's {FILE} cannot be read ({type(exc).__name__})"
     levels = _parse(document)
     if levels is None:
         return None, f"cfn-lint's {FILE} changed shape (expected service -> Actions -> Resources)"
     return levels, None
+
+
+def _source_text() -> str:
+    return resources.files(PACKAGE).joinpath(FILE).read_text(encoding="utf-8")
 
 
 def _parse(document: Any) -> ResourceLevels | None:

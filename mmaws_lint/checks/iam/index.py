@@ -44,6 +44,7 @@ class PolicyIndex:
         self._statements: dict[tuple[int, Scenario | None], list[Statement]] = {}
         self._expansions: dict[int, tuple[Any, Any]] = {}
         self._sources: dict[int, list[Resource]] | None = None
+        self._boundaries: set[int] = set()
 
     def statements(self, resource: Resource, scenario: Scenario | None = None) -> list[Statement]:
         """The statements written in `resource` as `scenario` sees them (all branches: None)."""
@@ -56,6 +57,15 @@ class PolicyIndex:
             )
             self._statements[key] = found
         return found
+
+    def only_a_boundary(self, resource: Resource) -> bool:
+        """True for a managed policy that is some identity's permissions boundary and is not
+        attached to anyone: it caps permissions, it grants none."""
+        if self._sources is None:
+            self._sources = self._build_sources()
+        return id(resource) in self._boundaries and not any(
+            resource in found for found in self._sources.values()
+        )
 
     def identities(self) -> list[Resource]:
         return [r for r in self.holders if self.locations[r.type].get("identity")]
@@ -82,6 +92,7 @@ class PolicyIndex:
     def _build_sources(self) -> dict[int, list[Resource]]:
         by_name = self._identities_by_name()
         sources: dict[int, list[Resource]] = {}
+        self._boundaries = set()
 
         def add(identity: Resource, source: Resource) -> None:
             found = sources.setdefault(id(identity), [])
@@ -100,6 +111,12 @@ class PolicyIndex:
                         policy = self.app.resource_at(target)
                         if policy is not None and policy.type == "AWS::IAM::ManagedPolicy":
                             add(holder, policy)
+            boundary = location.get("boundary")
+            if boundary and boundary in holder.properties:
+                for target in resolver.references(holder.properties[boundary]):
+                    policy = self.app.resource_at(target)
+                    if policy is not None:
+                        self._boundaries.add(id(policy))
             groups = location.get("groups")
             if groups and groups in holder.properties:
                 for group in self._named(resolver, holder.properties[groups], "group", by_name):

@@ -250,7 +250,7 @@ def own_statements(
                 )  # fmt: skip
         elif kind == "document":
             name = resolver.literal(resource.properties.get("PolicyName"))
-            label = f"policy {name}" if name else ""
+            label = f"policy {name}" if name and name != resource.logical_id else ""
             found.extend(_document_statements(resolver, resource, node, base, label))
         elif kind in ("managed", "sso_managed"):
             for item, item_path in _list_items(resolver, node, base):

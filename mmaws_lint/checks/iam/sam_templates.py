@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+PACKAGE = "samtranslator"
 FILE = ("policy_templates_data", "policy_templates.json")
 # Stands for a template parameter the author did not give: the resolver cannot read it.
 _UNKNOWN = {"Fn::MmawsUnknownParameter": ""}
@@ -23,7 +24,7 @@ _UNKNOWN = {"Fn::MmawsUnknownParameter": ""}
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, Any] | None, str | None]:
     try:
-        spec = importlib.util.find_spec("samtranslator")
+        spec = importlib.util.find_spec(PACKAGE)
     except (ImportError, ValueError):
         spec = None
     if spec is None or not spec.submodule_search_locations:

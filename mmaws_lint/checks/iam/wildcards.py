@@ -17,6 +17,8 @@ from .policies import Statement, action_regex
 def wildcard_actions(ctx: Context) -> Iterator[Finding]:
     index = policy_index(ctx)
     for holder in index.holders:
+        if index.only_a_boundary(holder):
+            continue
         scenarios = ctx.scenarios(holder)
         violating: list[Scenario] = []
         breaches: list[tuple[str, Path]] = []
@@ -50,7 +52,10 @@ def _wildcards_of(statement: Statement) -> str:
 def scopable_actions_on_every_resource(ctx: Context) -> Iterator[Finding]:
     index = policy_index(ctx)
     listed = int(ctx.setting("listed_actions", 4))
+    exceptions = {a.lower() for a in ctx.data("iam_resource_scope_exceptions")}
     for holder in index.holders:
+        if index.only_a_boundary(holder):
+            continue
         scenarios = ctx.scenarios(holder)
         candidates = [
             (scenario, statement)
@@ -67,7 +72,7 @@ def scopable_actions_on_every_resource(ctx: Context) -> Iterator[Finding]:
         items: list[str] = []
         path: Path | None = None
         for scenario, statement in candidates:
-            scopable = _scopable(levels, statement)
+            scopable = _scopable(levels, statement, exceptions)
             if not scopable:
                 continue
             if scenario not in violating:
@@ -98,7 +103,9 @@ def _may_be_scoped(statement: Statement) -> bool:
     )
 
 
-def _scopable(levels: action_data.ResourceLevels, statement: Statement) -> list[str]:
+def _scopable(
+    levels: action_data.ResourceLevels, statement: Statement, exceptions: set[str]
+) -> list[str]:
     """The written actions (or wildcards, with how many scopable actions they grant) that could
     have named resources."""
     found = []
@@ -109,12 +116,16 @@ def _scopable(levels: action_data.ResourceLevels, statement: Statement) -> list[
             continue
         if "*" in name or "?" in name:
             pattern = action_regex(name)
-            granted = [scoped for action, scoped in actions.items() if pattern.fullmatch(action)]
+            granted = [
+                scoped and f"{service}:{action}" not in exceptions
+                for action, scoped in actions.items()
+                if pattern.fullmatch(action)
+            ]
             # A wildcard mostly made of list and describe actions (ec2:Describe*) is the way to
             # grant them; one mostly made of scopable actions (s3:Get*) is not.
             if sum(granted) * 2 > len(granted):
                 found.append(f"{written} ({sum(granted)} scopable actions)")
-        elif actions.get(name):
+        elif actions.get(name) and f"{service}:{name}" not in exceptions:
             found.append(written)
     return found
 
