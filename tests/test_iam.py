@@ -40,6 +40,15 @@ def test_a_template_without_iam_policies_reads_no_iam_data() -> None:
     assert _loaded_after_linting(NO_IAM) == "False False"
 
 
+def test_reading_the_action_data_does_not_import_cfn_lint() -> None:
+    probe = (
+        "import sys; from mmaws_lint.checks.iam import action_data;"
+        " assert action_data.resource_levels() is not None; print('cfnlint' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
+
+
 def test_iam_data_is_read_when_a_statement_needs_it(tmp_path: Path) -> None:
     assert _loaded_after_linting(WITH_IAM) == "True False"
     scoped_sam = tmp_path / "scoped.yaml"
@@ -85,7 +94,7 @@ def test_moved_or_reshaped_action_data_silences_wmm302_and_says_why(
     fresh_caches, monkeypatch, capsys, text: str | None, reason: str
 ) -> None:
     if text is None:
-        monkeypatch.setattr(action_data, "PACKAGE", "cfnlint.data.NoSuchFolder")
+        monkeypatch.setattr(action_data, "FOLDER", ("data", "NoSuchFolder"))
     else:
         monkeypatch.setattr(action_data, "_source_text", lambda: text)
     assert action_data.resource_levels() is None

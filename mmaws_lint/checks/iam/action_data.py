@@ -10,14 +10,16 @@ rules that need it stay silent and `mmaws-lint rules` shows the reason.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
-PACKAGE = "cfnlint.data.AdditionalSpecs"
+PACKAGE = "cfnlint"
 FILE = "Policies.json"
+FOLDER = ("data", "AdditionalSpecs")
 # Actions whose documented answer proves the file still means what this module reads.
 _SCOPABLE_PROBE = ("s3", "getobject")
 _UNSCOPABLE_PROBE = ("s3", "listallmybuckets")
@@ -38,7 +40,7 @@ class ResourceLevels:
 def _load() -> tuple[ResourceLevels | None, str | None]:
     try:
         document = json.loads(_source_text())
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError, OSError, ValueError) as exc:
+    except (ImportError, OSError, ValueError) as exc:
         return None, f"cfn-lint's {FILE} cannot be read ({type(exc).__name__})"
     levels = _parse(document)
     if levels is None:
@@ -47,7 +49,12 @@ def _load() -> tuple[ResourceLevels | None, str | None]:
 
 
 def _source_text() -> str:
-    return resources.files(PACKAGE).joinpath(FILE).read_text(encoding="utf-8")
+    """The file's text, found without importing cfnlint (whose import takes a second)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(PACKAGE)
+    folder = Path(next(iter(spec.submodule_search_locations))).joinpath(*FOLDER)
+    return (folder / FILE).read_text(encoding="utf-8")
 
 
 def _parse(document: Any) -> ResourceLevels | None:

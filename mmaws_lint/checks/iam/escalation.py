@@ -13,7 +13,7 @@ from ...template.walk import ABSENT, choices
 from .. import LIMITATIONS, Context, check
 from . import sam_templates
 from .index import PolicyIndex, policy_index
-from .policies import Statement, grants
+from .policies import Statement, names_of
 
 # "*", or an ARN whose resource part is "*" or "type/*" (every role, every function…).
 _EVERY_RESOURCE = re.compile(r"\*|arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:[A-Za-z0-9-]+[/:])?\*")
@@ -35,6 +35,7 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
         name: [(a.lower(), a) for a in actions]
         for name, actions in ctx.data("iam_escalation_methods").items()
     }
+    named: dict[int, frozenset[str]] = {}  # id(statement) -> escalation actions it names
     for identity in index.identities():
         if identity.type not in ctx.rule.resource_types:
             continue
@@ -49,7 +50,7 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
             if _has_boundary(identity, index.boundary(identity), scenario):
                 continue
             statements = _statements(index, identity, sources, scenario)
-            found = _completed_methods(identity, methods, statements)
+            found = _completed_methods(identity, methods, statements, named)
             if found:
                 violating.append(scenario)
                 for method, text in found.items():
@@ -111,20 +112,26 @@ def _statements(
 
 
 def _completed_methods(
-    identity: Resource, methods: dict[str, list[tuple[str, str]]], statements: list[Statement]
+    identity: Resource,
+    methods: dict[str, list[tuple[str, str]]],
+    statements: list[Statement],
+    named: dict[int, frozenset[str]],
 ) -> dict[str, str]:
     """'Method: action from source, …' for every method the statements complete."""
     denies = [s for s in statements if s.effect == "Deny"]
     if any(s.actions is None for s in denies):
         return {}  # a Deny we cannot read might take any action away
     allows = [s for s in statements if s.allows and not s.conditional and _unrestricted(s)]
+    wanted = {action for actions in methods.values() for action, _ in actions}
+    denied = set().union(*(_named(d, wanted, named) for d in denies))
+    allowed = [(s, _named(s, wanted, named)) for s in allows]
     completed: dict[str, str] = {}
     for method, actions in methods.items():
         by_source: dict[str, list[str]] = {}
         for action, written in actions:
-            if any(grants(d, action) for d in denies):
+            if action in denied:
                 break
-            source = next((_source(identity, s) for s in allows if grants(s, action)), None)
+            source = next((_source(identity, s) for s, n in allowed if action in n), None)
             if source is None:
                 break
             by_source.setdefault(source, []).append(written)
@@ -132,6 +139,17 @@ def _completed_methods(
             granted = "; ".join(f"{', '.join(a)} from {s}" for s, a in by_source.items())
             completed[method] = f"{method}: {granted}"
     return completed
+
+
+def _named(
+    statement: Statement, wanted: set[str], memo: dict[int, frozenset[str]]
+) -> frozenset[str]:
+    """The escalation actions a statement names (statements are shared for the run)."""
+    found = memo.get(id(statement))
+    if found is None:
+        found = names_of(statement, wanted) or frozenset()
+        memo[id(statement)] = found
+    return found
 
 
 def _source(identity: Resource, statement: Statement) -> str:

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from ...template.nodes import Path
@@ -61,6 +62,7 @@ class Statement:
         return self.not_resource or (self.resources is not None and "*" in self.resources)
 
 
+@lru_cache(maxsize=4096)
 def action_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(
         "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lower())
@@ -73,6 +75,20 @@ def grants(statement: Statement, action: str) -> bool | None:
         return None
     named = any(action_regex(p).fullmatch(action) for p in statement.actions)
     return not named if statement.not_action else named
+
+
+def names_of(statement: Statement, actions: set[str]) -> frozenset[str] | None:
+    """Which of `actions` (lower case) the statement names; None when its actions are unknown."""
+    if statement.actions is None:
+        return None
+    named: set[str] = set()
+    for pattern in statement.actions:
+        if "*" in pattern or "?" in pattern:
+            regex = action_regex(pattern)
+            named.update(a for a in actions if regex.fullmatch(a))
+        elif pattern in actions:
+            named.add(pattern)
+    return frozenset(actions - named if statement.not_action else named)
 
 
 # ---- reading documents ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ AWS services acting for any account, without a condition saying who is meant."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,7 @@ def resource_policy_open(ctx: Context) -> Iterator[Finding]:
     locations: dict[str, str] = ctx.data("iam_resource_policies")
     restricting = {k.lower() for k in ctx.data("iam_resource_policy_restricting_condition_keys")}
     services = {s.lower() for s in ctx.data("iam_service_principals_needing_source")}
+    aws_accounts = set(ctx.data("iam_aws_service_accounts"))
     for resource in ctx.app.resources(*locations, _PERMISSION):
         scenarios = ctx.scenarios(resource)
         violating: list[Scenario] = []
@@ -35,11 +37,18 @@ def resource_policy_open(ctx: Context) -> Iterator[Finding]:
                 found = list(_permission(resolver, resource, services))
             else:
                 found = list(
-                    _policy(resolver, resource, locations[resource.type], restricting, services)
-                )
+                    _policy(
+                        resolver, resource, locations[resource.type], restricting, services,
+                        aws_accounts,
+                    )
+                )  # fmt: skip
             if found:
                 violating.append(scenario)
-                breaches.extend(b for b in found if b not in breaches)
+                seen = {text for text, _ in breaches}
+                for text, path in found:
+                    if text not in seen:
+                        seen.add(text)
+                        breaches.append((text, path))
         if violating:
             yield ctx.finding(
                 resource,
@@ -53,7 +62,12 @@ def resource_policy_open(ctx: Context) -> Iterator[Finding]:
 
 
 def _policy(
-    resolver: Resolver, resource: Resource, prop: str, restricting: set[str], services: set[str]
+    resolver: Resolver,
+    resource: Resource,
+    prop: str,
+    restricting: set[str],
+    services: set[str],
+    aws_accounts: set[str],
 ) -> Iterator[tuple[str, Path]]:
     if prop not in resource.properties:
         return
@@ -67,6 +81,8 @@ def _policy(
             for document, where in documents(node, base, resolver.scenario)
             for found in statement_nodes(document, where, resolver.scenario)
         ]
+    if _denied_unless_restricted(resolver, statements, restricting):
+        return
     for statement, path in statements:
         if not isinstance(statement, dict) or resolver.literal(statement.get("Effect")) != "Allow":
             continue
@@ -74,6 +90,8 @@ def _policy(
         if keys is None:
             continue
         for principal in principals(resolver, statement):
+            if principal.kind == "account" and _account_of(principal.text) in aws_accounts:
+                continue
             text = _open(principal, keys, restricting, services)
             if text is None:
                 continue
@@ -82,6 +100,32 @@ def _policy(
                 if actions and {a.lower() for a in actions} <= _WEBSITE_ACTIONS:
                     text = "anyone may read every object: a public-read website bucket policy"
             yield text, (*path, "Principal")
+
+
+def _account_of(text: str) -> str:
+    match = re.fullmatch(r"arn:[^:]*:iam::(\d{12}):.*", text)
+    return match.group(1) if match else text
+
+
+def _denied_unless_restricted(
+    resolver: Resolver, statements: list[tuple[Any, Path]], restricting: set[str]
+) -> bool:
+    """True when a Deny to everyone applies unless a restricting key matches (the private API
+    and VPC-endpoint-only bucket pattern: Allow "*", Deny when aws:SourceVpce is not ours)."""
+    for statement, _ in statements:
+        if not isinstance(statement, dict) or resolver.literal(statement.get("Effect")) != "Deny":
+            continue
+        if not any(p.kind == "anyone" for p in principals(resolver, statement)):
+            continue
+        condition = statement.get("Condition")
+        if not isinstance(condition, dict):
+            continue
+        for operator, tests in condition.items():
+            negated = isinstance(operator, str) and "Not" in operator
+            keys = {str(k).lower() for k in tests} if isinstance(tests, dict) else set()
+            if negated and keys & restricting:
+                return True
+    return False
 
 
 def _open(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ...findings import Finding
@@ -52,7 +53,8 @@ def _wildcards_of(statement: Statement) -> str:
 def scopable_actions_on_every_resource(ctx: Context) -> Iterator[Finding]:
     index = policy_index(ctx)
     listed = int(ctx.setting("listed_actions", 4))
-    exceptions = {a.lower() for a in ctx.data("iam_resource_scope_exceptions")}
+    exceptions = [action_regex(a) for a in ctx.data("iam_resource_scope_exceptions")]
+    wildcard_counts: dict[tuple[str, str], int] = {}  # (service, wildcard) -> scopable actions
     for holder in index.holders:
         if index.only_a_boundary(holder):
             continue
@@ -72,7 +74,7 @@ def scopable_actions_on_every_resource(ctx: Context) -> Iterator[Finding]:
         items: list[str] = []
         path: Path | None = None
         for scenario, statement in candidates:
-            scopable = _scopable(levels, statement, exceptions)
+            scopable = _scopable(levels, statement, exceptions, wildcard_counts)
             if not scopable:
                 continue
             if scenario not in violating:
@@ -104,7 +106,10 @@ def _may_be_scoped(statement: Statement) -> bool:
 
 
 def _scopable(
-    levels: action_data.ResourceLevels, statement: Statement, exceptions: set[str]
+    levels: action_data.ResourceLevels,
+    statement: Statement,
+    exceptions: list[re.Pattern[str]],
+    cache: dict[tuple[str, str], int],
 ) -> list[str]:
     """The written actions (or wildcards, with how many scopable actions they grant) that could
     have named resources."""
@@ -115,19 +120,26 @@ def _scopable(
         if actions is None or not name:
             continue
         if "*" in name or "?" in name:
-            pattern = action_regex(name)
-            granted = [
-                scoped and f"{service}:{action}" not in exceptions
-                for action, scoped in actions.items()
-                if pattern.fullmatch(action)
-            ]
-            # A wildcard mostly made of list and describe actions (ec2:Describe*) is the way to
-            # grant them; one mostly made of scopable actions (s3:Get*) is not.
-            if sum(granted) * 2 > len(granted):
-                found.append(f"{written} ({sum(granted)} scopable actions)")
-        elif actions.get(name) and f"{service}:{name}" not in exceptions:
+            key = (service, name)
+            if key not in cache:
+                pattern = action_regex(name)
+                granted = [
+                    scoped and not _excepted(f"{service}:{action}", exceptions)
+                    for action, scoped in actions.items()
+                    if pattern.fullmatch(action)
+                ]
+                # A wildcard mostly made of list and describe actions (ec2:Describe*) is the
+                # way to grant them; one mostly made of scopable actions (s3:Get*) is not.
+                cache[key] = sum(granted) if sum(granted) * 2 > len(granted) else 0
+            if cache[key]:
+                found.append(f"{written} ({cache[key]} scopable actions)")
+        elif actions.get(name) and not _excepted(f"{service}:{name}", exceptions):
             found.append(written)
     return found
+
+
+def _excepted(action: str, exceptions: list[re.Pattern[str]]) -> bool:
+    return any(pattern.fullmatch(action) for pattern in exceptions)
 
 
 def _listed(breaches: list[tuple[str, Path]], limit: int) -> str:
