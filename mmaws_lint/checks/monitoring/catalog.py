@@ -18,7 +18,7 @@ from ...app import App
 from ...template.resolve import Resolver, is_no_value
 from ...template.template import Resource
 from ...template.walk import possible_literals
-from ..burstable import is_burstable
+from ..burstable import always_unlimited, is_burstable
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 
@@ -377,12 +377,11 @@ def _database_credit_modes(resource: Resource, environment: Environment) -> set[
     """RDS, Aurora, DocumentDB and Neptune run db.t3 and db.t4g in unlimited mode (always),
     older burstable classes in standard mode."""
     classes = _values(resource, environment, "DBInstanceClass")
-    unlimited = {c.lower() for c in environment.data.get("monitoring_unlimited_db_classes", [])}
     found: set[str] = set()
     for db_class in classes or ():
         if is_burstable("rds", db_class, environment.data):
-            family = db_class.removeprefix("db.").split(".")[0]
-            found.add("unlimited" if family in unlimited else "standard")
+            unlimited = always_unlimited("rds", db_class, environment.data)
+            found.add("unlimited" if unlimited else "standard")
     return found
 
 
