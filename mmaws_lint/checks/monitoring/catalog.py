@@ -10,7 +10,7 @@ reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from ...app import App
 from ...template.resolve import Resolver, is_no_value
 from ...template.template import Resource
 from ...template.walk import possible_literals
+from .. import PREDICATES, predicate
 from ..burstable import is_burstable
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
@@ -228,8 +229,6 @@ def nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
 
 # ---- predicates ---------------------------------------------------------------------------
 
-Predicate = Callable[[Resource, Environment], bool]
-
 
 def _values(resource: Resource, environment: Environment, *path: str, default: str | None = None):
     return _lowered(possible_values(environment.resolver(resource), resource.prop(*path), default))
@@ -284,6 +283,7 @@ def _when_absent(own: set[str] | None, inherited: set[str] | None) -> set[str] |
     return inherited if own == set() else own
 
 
+@predicate
 def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
     types = _values(resource, environment, "InstanceType")
     modes = _values(resource, environment, "CreditSpecification", "CPUCredits")
@@ -299,6 +299,7 @@ def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> boo
     return False
 
 
+@predicate
 def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
     mixed = resource.prop("MixedInstancesPolicy", "LaunchTemplate")
     specification = (
@@ -339,6 +340,7 @@ def _override_types(resource: Resource, mixed: Any, environment: Environment) ->
     return found
 
 
+@predicate
 def volume_bursts(resource: Resource, environment: Environment) -> bool:
     default = environment.data.get("monitoring_default_volume_type", "gp2")
     types = _values(resource, environment, "VolumeType", default=default)
@@ -346,6 +348,7 @@ def volume_bursts(resource: Resource, environment: Environment) -> bool:
     return bool(types and types & burst)
 
 
+@predicate
 def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     cluster = resource.prop("DBClusterIdentifier")
     if cluster is not None and not is_no_value(cluster):
@@ -354,21 +357,25 @@ def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     return bool(engines and any(engine.startswith("aurora") for engine in engines))
 
 
+@predicate
 def rds_standalone(resource: Resource, environment: Environment) -> bool:
     return not rds_cluster_member(resource, environment)
 
 
+@predicate
 def rds_burstable(resource: Resource, environment: Environment) -> bool:
     classes = _values(resource, environment, "DBInstanceClass")
     return bool(classes and any(is_burstable("rds", c, environment.data) for c in classes))
 
 
+@predicate
 def rds_gp2_storage(resource: Resource, environment: Environment) -> bool:
     # RDS's default storage type changed from gp2 to gp3, so only an explicit gp2 counts.
     storage = _values(resource, environment, "StorageType")
     return bool(storage and "gp2" in storage)
 
 
+@predicate
 def cache_burstable(resource: Resource, environment: Environment) -> bool:
     node_types = _values(resource, environment, "CacheNodeType")
     return bool(
@@ -376,72 +383,57 @@ def cache_burstable(resource: Resource, environment: Environment) -> bool:
     )
 
 
+@predicate
 def cache_is_memcached(resource: Resource, environment: Environment) -> bool:
     default = "redis" if resource.type == "AWS::ElastiCache::ReplicationGroup" else None
     engines = _values(resource, environment, "Engine", default=default)
     return engines == {"memcached"}
 
 
+@predicate
 def efs_bursting_throughput(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "ThroughputMode", default="bursting")
     return bool(modes and "bursting" in modes)
 
 
+@predicate
 def efs_general_purpose(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "PerformanceMode", default="generalPurpose")
     return bool(modes and "generalpurpose" in modes)
 
 
+@predicate
 def queue_is_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return resource_key(resource) in environment.dead_letter_targets
 
 
+@predicate
 def queue_is_not_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return not queue_is_dead_letter_target(resource, environment)
 
 
+@predicate
 def function_serves_workload(resource: Resource, environment: Environment) -> bool:
     """A custom resource handler runs during deployments only: its failures fail the
     deployment, where someone is already watching."""
     return resource_key(resource) not in environment.deployment_functions
 
 
+@predicate
 def table_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "BillingMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
 
 
+@predicate
 def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "StreamModeDetails", "StreamMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
-
-
-PREDICATES: dict[str, Predicate] = {
-    predicate.__name__: predicate
-    for predicate in (
-        ec2_credits_can_run_out,
-        group_credits_can_run_out,
-        volume_bursts,
-        rds_cluster_member,
-        rds_standalone,
-        rds_burstable,
-        rds_gp2_storage,
-        cache_burstable,
-        cache_is_memcached,
-        efs_bursting_throughput,
-        efs_general_purpose,
-        queue_is_dead_letter_target,
-        queue_is_not_dead_letter_target,
-        function_serves_workload,
-        table_is_provisioned,
-        stream_is_provisioned,
-    )
-}
 
 
 def holds(name: str | None, resource: Resource, environment: Environment) -> bool:
     """True when predicate `name` holds (no name: always); an unknown name never holds."""
     if name is None:
         return True
-    predicate = PREDICATES.get(name)
-    return predicate is not None and predicate(resource, environment)
+    found = PREDICATES.get(name)
+    return found is not None and found(resource, environment)
