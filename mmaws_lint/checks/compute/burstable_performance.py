@@ -9,7 +9,7 @@ from typing import Any
 from ...app import App
 from ...findings import Finding
 from ...template.resolve import intrinsic
-from ...template.template import Resource, Template
+from ...template.template import Resource
 from ...template.walk import lookup
 from .. import Context, check
 from ..burstable import is_burstable
@@ -160,11 +160,9 @@ def _burstable_overrides(ctx: Context, group: Resource, exempt: set[str]) -> Ite
 
 def _launch_template_credits(ctx: Context, user: Resource, spec: Any) -> set[str] | None:
     """Credit modes of the launch templates `spec` points at; None when none is in the run."""
-    templates = ctx.app.shared("compute.templates_by_file", templates_by_file)
     found: set[str] | None = None
     for target in ctx.resolver(user).references(spec):
-        template = templates.get(target.file)
-        launch_template = template.resources.get(target.logical_id) if template else None
+        launch_template = ctx.app.resource_at(target)
         if launch_template is None or launch_template.type != LAUNCH_TEMPLATE:
             continue
         credits = known_values(
@@ -176,10 +174,6 @@ def _launch_template_credits(ctx: Context, user: Resource, spec: Any) -> set[str
             return None
         found = (found or set()) | credits
     return found
-
-
-def templates_by_file(app: App) -> dict[str, Template]:
-    return {template.file: template for template in app.templates}
 
 
 def overridden_launch_templates(app: App) -> set[tuple[str, str]]:
