@@ -12,7 +12,7 @@ from ...findings import Finding
 from ...template.nodes import Path
 from ...template.resolve import intrinsic
 from ...template.scenarios import Scenario, describe_when
-from ...template.template import Resource, Template
+from ...template.template import Resource
 from ...template.walk import lookup
 from .. import Context, check
 from ..burstable import always_unlimited, is_burstable
@@ -208,11 +208,9 @@ def _burstable_overrides(
 
 def _launch_template_credits(ctx: Context, user: Resource, spec: Any) -> set[str] | None:
     """Credit modes of the launch templates `spec` points at; None when none is in the run."""
-    templates = ctx.app.shared("compute.templates_by_file", templates_by_file)
     found: set[str] | None = None
     for target in ctx.resolver(user).references(spec):
-        template = templates.get(target.file)
-        launch_template = template.resources.get(target.logical_id) if template else None
+        launch_template = ctx.app.resource_at(target)
         if launch_template is None or launch_template.type != LAUNCH_TEMPLATE:
             continue
         credits = known_values(
@@ -224,10 +222,6 @@ def _launch_template_credits(ctx: Context, user: Resource, spec: Any) -> set[str
             return None
         found = (found or set()) | credits
     return found
-
-
-def templates_by_file(app: App) -> dict[str, Template]:
-    return {template.file: template for template in app.templates}
 
 
 def overridden_launch_templates(app: App) -> set[tuple[str, str]]:

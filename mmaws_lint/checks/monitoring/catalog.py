@@ -18,6 +18,7 @@ from ...app import App
 from ...template.resolve import Resolver, is_no_value
 from ...template.template import Resource
 from ...template.walk import possible_literals
+from .. import PREDICATES, predicate
 from ..burstable import always_unlimited, is_burstable
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
@@ -320,18 +321,22 @@ def _group_credit_modes(resource: Resource, environment: Environment) -> set[str
     return found
 
 
+@predicate
 def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
     return "standard" in _instance_credit_modes(resource, environment)
 
 
+@predicate
 def ec2_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
     return "unlimited" in _instance_credit_modes(resource, environment)
 
 
+@predicate
 def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
     return "standard" in _group_credit_modes(resource, environment)
 
 
+@predicate
 def group_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
     return "unlimited" in _group_credit_modes(resource, environment)
 
@@ -354,6 +359,7 @@ def _override_types(resource: Resource, mixed: Any, environment: Environment) ->
     return found
 
 
+@predicate
 def volume_bursts(resource: Resource, environment: Environment) -> bool:
     default = environment.data.get("monitoring_default_volume_type", "gp2")
     types = _values(resource, environment, "VolumeType", default=default)
@@ -361,6 +367,7 @@ def volume_bursts(resource: Resource, environment: Environment) -> bool:
     return bool(types and types & burst)
 
 
+@predicate
 def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     cluster = resource.prop("DBClusterIdentifier")
     if cluster is not None and not is_no_value(cluster):
@@ -369,6 +376,7 @@ def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     return bool(engines and any(engine.startswith("aurora") for engine in engines))
 
 
+@predicate
 def rds_standalone(resource: Resource, environment: Environment) -> bool:
     return not rds_cluster_member(resource, environment)
 
@@ -385,20 +393,24 @@ def _database_credit_modes(resource: Resource, environment: Environment) -> set[
     return found
 
 
+@predicate
 def rds_burstable(resource: Resource, environment: Environment) -> bool:
     return "standard" in _database_credit_modes(resource, environment)
 
 
+@predicate
 def rds_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
     return "unlimited" in _database_credit_modes(resource, environment)
 
 
+@predicate
 def rds_gp2_storage(resource: Resource, environment: Environment) -> bool:
     # RDS's default storage type changed from gp2 to gp3, so only an explicit gp2 counts.
     storage = _values(resource, environment, "StorageType")
     return bool(storage and "gp2" in storage)
 
 
+@predicate
 def cache_burstable(resource: Resource, environment: Environment) -> bool:
     node_types = _values(resource, environment, "CacheNodeType")
     return bool(
@@ -406,70 +418,52 @@ def cache_burstable(resource: Resource, environment: Environment) -> bool:
     )
 
 
+@predicate
 def cache_is_memcached(resource: Resource, environment: Environment) -> bool:
     default = "redis" if resource.type == "AWS::ElastiCache::ReplicationGroup" else None
     engines = _values(resource, environment, "Engine", default=default)
     return engines == {"memcached"}
 
 
+@predicate
 def efs_bursting_throughput(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "ThroughputMode", default="bursting")
     return bool(modes and "bursting" in modes)
 
 
+@predicate
 def efs_general_purpose(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "PerformanceMode", default="generalPurpose")
     return bool(modes and "generalpurpose" in modes)
 
 
+@predicate
 def queue_is_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return resource_key(resource) in environment.dead_letter_targets
 
 
+@predicate
 def queue_is_not_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return not queue_is_dead_letter_target(resource, environment)
 
 
+@predicate
 def function_serves_workload(resource: Resource, environment: Environment) -> bool:
     """A custom resource handler runs during deployments only: its failures fail the
     deployment, where someone is already watching."""
     return resource_key(resource) not in environment.deployment_functions
 
 
+@predicate
 def table_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "BillingMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
 
 
+@predicate
 def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "StreamModeDetails", "StreamMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
-
-
-PREDICATES: dict[str, Predicate] = {
-    predicate.__name__: predicate
-    for predicate in (
-        ec2_credits_can_run_out,
-        ec2_bills_surplus_credits,
-        group_credits_can_run_out,
-        group_bills_surplus_credits,
-        volume_bursts,
-        rds_cluster_member,
-        rds_standalone,
-        rds_burstable,
-        rds_bills_surplus_credits,
-        rds_gp2_storage,
-        cache_burstable,
-        cache_is_memcached,
-        efs_bursting_throughput,
-        efs_general_purpose,
-        queue_is_dead_letter_target,
-        queue_is_not_dead_letter_target,
-        function_serves_workload,
-        table_is_provisioned,
-        stream_is_provisioned,
-    )
-}
 
 
 def holds(name: str | None, resource: Resource, environment: Environment) -> bool:
