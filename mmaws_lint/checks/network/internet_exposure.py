@@ -10,7 +10,7 @@ from ...findings import Finding
 from ...model import Rule
 from ...template.resolve import Resolver
 from .. import Context, check
-from .attachments import Attachment, GroupRule, security_groups
+from .attachments import LOAD_BALANCER_KIND, Attachment, GroupRule, security_groups
 from .ports import Traffic, describe, traffic_of
 from .ranges import Network, parse_networks, range_values
 from .wording import MAX_NAMED, listed, rule_owner
@@ -52,12 +52,16 @@ class ExposureJudge:
         ]
 
     def exposures(self, ctx: Context, rule: GroupRule) -> Iterator[tuple[str, InternetExposure]]:
-        """(range key, what it opens to the whole internet) for each range key of an ingress."""
+        """(range key, what it opens to the whole internet) for each range key of an ingress.
+
+        A group that guards only load balancers opens no admin port: a load balancer accepts
+        connections on its listeners only."""
         if rule.direction != "ingress":
             return
+        admin_ports = {} if _only_load_balancers(ctx, rule) else self.admin_ports
         for key in INGRESS_RANGE_KEYS:
             if key in rule.node:
-                found = _exposure(ctx.resolver(rule.owner), rule, key, self.world, self.admin_ports)
+                found = _exposure(ctx.resolver(rule.owner), rule, key, self.world, admin_ports)
                 if found.ranges:
                     yield key, found
 
@@ -65,6 +69,15 @@ class ExposureJudge:
     def reported(exposure: InternetExposure, guarded: list[Attachment]) -> bool:
         """What EMM202 reports: admin ports open to everyone, or anything into internal kinds."""
         return bool(exposure.ranges) and bool(exposure.admin_ports or guarded)
+
+
+def _only_load_balancers(ctx: Context, rule: GroupRule) -> bool:
+    attached = [
+        a
+        for a in security_groups(ctx).attached_to(rule.groups)
+        if ctx.app.coexist(rule.owner, a.resource)
+    ]
+    return bool(attached) and all(a.kind.endswith(LOAD_BALANCER_KIND) for a in attached)
 
 
 @check("EMM202")
@@ -105,6 +118,8 @@ def _exposure(
 
 
 def _opened_admin_ports(traffic: list[Traffic], admin_ports: dict[int, str]) -> list[str]:
+    if not admin_ports:
+        return []
     if any(choice.protocol == "all" for choice in traffic):
         return ["every port"]
     return [
