@@ -64,7 +64,7 @@ _TLS_PROTOCOLS = {"HTTPS", "TLS"}
 @check("WMM409")
 def outdated_tls_policy(ctx: Context) -> Iterator[Finding]:
     checked = ctx.setting("policies_checked_on")
-    listed = f"not on the allow-list checked on {checked} (`mmaws-lint explain WMM409`)"
+    listed = f"not on the TLS 1.2+ allow-list (checked {checked}; `mmaws-lint explain WMM409`)"
     for listener in ctx.app.resources(LISTENER):
         yield from report(
             ctx,

@@ -46,7 +46,9 @@ def parameter_group_breaches(ctx: Context, group: Resource) -> Iterator[Finding]
             return []
         return _parameter_breaches(resource, resolver, scenario, entry, _version(entry, family))
 
-    fix_names = sorted({f"{e['parameter']} {e['tls_values'][0]}" for e in entries})
+    families = ctx.resolver(group).literals(group.prop(family_property)) or set()
+    matched = [e for e in (_entry(entries, f) for f in sorted(families)) if e is not None]
+    fix_names = sorted({f"{e['parameter']} {e['tls_values'][0]}" for e in matched or entries})
     yield from report(
         ctx,
         group,
