@@ -72,6 +72,12 @@ def _from_iam(app: App, resolver: Resolver, node: object) -> bool:
 
 
 def _where(keys: Sequence[str], path: tuple) -> str:
-    """The property, and which list item when the property sits in a list."""
-    indexes = [step for step in path if isinstance(step, int)]
-    return f"{keys[-1]} #{indexes[-1] + 1}" if indexes else keys[-1]
+    """The property, numbered when it sits in a list item (`Certificates`, `Listeners`)."""
+    if "*" not in keys:
+        return keys[-1]
+    list_key = keys[keys.index("*") - 1]
+    steps = list(path)
+    for position, step in enumerate(steps[:-1]):
+        if step == list_key and isinstance(steps[position + 1], int):
+            return f"{keys[-1]} #{steps[position + 1] + 1}"
+    return keys[-1]

@@ -107,14 +107,14 @@ def _guarded(
     partial = []
     for guard in guards:
         if not _for_everyone(resolver, guard, scenario):
-            partial.append("only for some principals")
+            partial.append("principals it does not name")
             continue
         actions = _patterns(app, resolver, guard.get("Action"), scenario, arn=False)
         if actions is None:
             return None
         missing = [a for a in spec["actions"] if not any(_matches(p, a.lower()) for p in actions)]
         if missing:
-            partial.append(f"not for {', '.join(missing)}")
+            partial.append(", ".join(missing))
             continue
         resources = _patterns(app, resolver, guard.get("Resource"), scenario, arn=True)
         if resources is None or wanted is None:
@@ -129,8 +129,8 @@ def _guarded(
             uncovered.append(arn)
         if not uncovered:
             return True
-        partial.append("not for " + ", ".join(_readable(arn) for arn in uncovered))
-    return f"its Deny on aws:SecureTransport false applies {'; '.join(sorted(set(partial)))}"
+        partial.append(", ".join(_readable(arn) for arn in uncovered))
+    return f"its Deny on aws:SecureTransport false leaves out {'; '.join(sorted(set(partial)))}"
 
 
 def _denies_clear_text(resolver: Resolver, statement: dict, scenario: Scenario) -> bool | None:
