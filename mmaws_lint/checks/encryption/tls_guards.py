@@ -46,7 +46,7 @@ def resource_policy_without_tls_guard(ctx: Context) -> Iterator[Finding]:
                 ctx.app, spec, resource, resolver, scenario
             ),
             "accepts requests without TLS",
-            f'add a statement with Effect Deny, Principal "*", Action {spec["service"]}:*,'
+            f'add a statement with Effect Deny, Principal "*", Action {spec["deny"]},'
             ' Resource every ARN it governs and Condition Bool aws:SecureTransport "false"',
         )
 
