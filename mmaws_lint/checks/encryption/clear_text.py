@@ -247,8 +247,9 @@ def _distribution(distribution: Resource, resolver: Resolver, scenario: Scenario
             origin, ("CustomOriginConfig", "OriginProtocolPolicy"), where, scenario=scenario
         ):
             if _literal_is(resolver, policy, "http-only"):
-                name = resolver.literal(origin.get("Id")) or "a custom origin"
-                found.append(Breach(f"origin {name} is reached over HTTP only", policy_path))
+                name = resolver.literal(origin.get("Id"))
+                origin_name = f"origin {name}" if name else "a custom origin"
+                found.append(Breach(f"{origin_name} is reached over HTTP only", policy_path))
     return found
 
 

@@ -30,6 +30,7 @@ from .breaches import Breach, report
 _REGION, _ACCOUNT = "\x00region\x00", "\x00account\x00"
 _PSEUDO = {"AWS::Partition": "aws", "AWS::Region": _REGION, "AWS::AccountId": _ACCOUNT}
 _PSEUDO["AWS::URLSuffix"] = "amazonaws.com"
+_PARTITION = re.compile(r"^arn:aws(?:-[a-z]+(?:-[a-z]+)*)?:")
 _NAMES = {"AWS::S3::Bucket": "BucketName", "AWS::SQS::Queue": "QueueName"}
 _NAMES["AWS::SNS::Topic"] = "TopicName"
 
@@ -293,6 +294,8 @@ def _covers(pattern: str | None, arn: str | None) -> bool | None:
         return True
     if pattern is None or arn is None:
         return None
+    # A template names one partition per deployment (aws, aws-cn, aws-us-gov), as the stack's.
+    pattern, arn = _PARTITION.sub("arn:aws:", pattern), _PARTITION.sub("arn:aws:", arn)
     if _matches(pattern, arn):
         return True
     if "\x00" in arn and "\x00" not in pattern:

@@ -69,6 +69,8 @@ def _version_below(resolver: Resolver, node: object, minimum: tuple[int, ...]) -
 
 def _elasticsearch_before(resolver: Resolver, domain: Resource, minimum: tuple[int, ...]) -> bool:
     version = domain.prop("ElasticsearchVersion")
+    if version is None and domain.type == "AWS::Elasticsearch::Domain":
+        return minimum > (1, 5)  # CloudFormation creates Elasticsearch 1.5 when none is named
     if version is None:
         engine = resolver.literal(domain.prop("EngineVersion"))
         if engine is None or not engine.startswith("Elasticsearch_"):
