@@ -30,6 +30,7 @@ STACKS = {
     "serverless": {"Serverless": "Serverless.template.json"},
     "multi-stack": {"Data": "Data.template.json", "Monitoring": "Monitoring.template.json"},
     "iam": {"Iam": "Iam.template.json"},
+    "fargate-service": {"FargateService": "FargateService.template.json"},
 }
 APPS = sorted(STACKS)
 
