@@ -15,7 +15,8 @@ from ...template.nodes import Path
 from ...template.resolve import Resolver, Sym, as_literal, intrinsic, is_no_value
 from ...template.template import Resource
 from .. import Context, check
-from .catalog import Entry, ResourceKey, nodes_under, possible_values, resource_key
+from ..dead_letters import nodes_under
+from .catalog import Entry, ResourceKey, possible_values, resource_key
 from .coverage import Unwatched, unwatched_resources
 
 # ---- WMM101 -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from ...template.resolve import Resolver, is_no_value
 from ...template.template import Resource
 from ...template.walk import possible_literals
 from ..burstable import is_burstable
+from ..dead_letters import dead_letter_index
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 
@@ -157,7 +158,7 @@ class Environment:
     @property
     def dead_letter_targets(self) -> set[ResourceKey]:
         if self._dead_letter_targets is None:
-            self._dead_letter_targets = _dead_letter_targets(self)
+            self._dead_letter_targets = dead_letter_index(self.app).targets
         return self._dead_letter_targets
 
     @property
@@ -192,38 +193,6 @@ def _deployment_functions(environment: Environment) -> set[ResourceKey]:
             if isinstance(variables, dict) and name in variables:
                 handlers.extend(environment.referenced(handler, variables[name], *_FUNCTION_TYPES))
     return found
-
-
-# Property names under which any service (SQS redrive, Lambda, SNS, EventBridge, Pipes,
-# Scheduler, event source mappings, SAM) points at a queue that receives failed messages.
-_DEAD_LETTER_KEYS = frozenset(
-    {"deadLetterTargetArn", "DeadLetterConfig", "DeadLetterQueue", "OnFailure"}
-)
-
-
-def _dead_letter_targets(environment: Environment) -> set[ResourceKey]:
-    found: set[ResourceKey] = set()
-    for resource in environment.app.resources():
-        resolver = environment.resolver(resource)
-        for node in nodes_under(resource.properties, _DEAD_LETTER_KEYS):
-            for target in resolver.references(node):
-                found.add((target.file, target.logical_id))
-    return found
-
-
-def nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
-    """Values of the properties named `keys`, at any depth (not below a matched key)."""
-    stack = [properties]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keys:
-                    yield value
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 # ---- predicates ---------------------------------------------------------------------------
