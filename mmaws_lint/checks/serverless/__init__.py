@@ -5,6 +5,6 @@
 importing them registers their checks.
 """
 
-from . import async_failures, queues
+from . import async_failures, batches, queues, topics
 
-__all__ = ["async_failures", "queues"]
+__all__ = ["async_failures", "batches", "queues", "topics"]
