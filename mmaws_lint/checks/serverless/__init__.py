@@ -5,6 +5,6 @@
 importing them registers their checks.
 """
 
-from . import async_failures, batches, queues, retries, topics
+from . import async_failures, batches, logs, queues, retries, topics
 
-__all__ = ["async_failures", "batches", "queues", "retries", "topics"]
+__all__ = ["async_failures", "batches", "logs", "queues", "retries", "topics"]
