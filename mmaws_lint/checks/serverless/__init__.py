@@ -5,6 +5,15 @@
 importing them registers their checks.
 """
 
-from . import async_failures, batches, logs, queues, retries, topics
+from . import async_failures, batches, chains, idempotency, logs, queues, retries, topics
 
-__all__ = ["async_failures", "batches", "logs", "queues", "retries", "topics"]
+__all__ = [
+    "async_failures",
+    "batches",
+    "chains",
+    "idempotency",
+    "logs",
+    "queues",
+    "retries",
+    "topics",
+]
