@@ -20,6 +20,7 @@ from ...template.template import Resource
 from ...template.walk import possible_literals
 from ..burstable import is_burstable
 from ..dead_letters import dead_letter_index
+from ..serverless.index import messaging_index
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 
@@ -385,6 +386,23 @@ def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
     return bool(modes and "provisioned" in modes)
 
 
+# ---- serverless and messaging family (MM7xx): its index says who reads and delivers what -------
+
+
+def function_reads_stream(resource: Resource, environment: Environment) -> bool:
+    if not function_serves_workload(resource, environment):
+        return False
+    index = messaging_index(environment.app, environment.data)
+    return any(m.kind in ("kinesis", "dynamodb") for m in index.mappings_of(resource))
+
+
+def topic_delivers_over_http(resource: Resource, environment: Environment) -> bool:
+    index = messaging_index(environment.app, environment.data)
+    return any(
+        s.protocols and s.protocols & {"http", "https"} for s in index.subscriptions_to(resource)
+    )
+
+
 PREDICATES: dict[str, Predicate] = {
     predicate.__name__: predicate
     for predicate in (
@@ -404,6 +422,8 @@ PREDICATES: dict[str, Predicate] = {
         function_serves_workload,
         table_is_provisioned,
         stream_is_provisioned,
+        function_reads_stream,
+        topic_delivers_over_http,
     )
 }
 

@@ -19,7 +19,7 @@ _EVENTBRIDGE_RETRIES = "EventBridge drops an event it cannot deliver after its r
 @check("WMM701")
 def asynchronous_failures_vanish(ctx: Context) -> Iterator[Finding]:
     index = index_of(ctx)
-    target_events = frozenset(ctx.data("serverless_sam_events").get("eventbridge_targets", []))
+    target_events = frozenset(ctx.data("serverless_event_sources").get("eventbridge_target_events", []))
     for function in index.functions:
         finding = _function_finding(ctx, index, function, target_events)
         if finding is not None:

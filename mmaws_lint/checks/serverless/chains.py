@@ -18,7 +18,7 @@ from ...findings import Finding
 from ...template.resolve import intrinsic
 from ...template.template import Resource
 from .. import Context, check
-from ..monitoring.catalog import Environment
+from ..monitoring import catalog  # a module, not a name: catalog reads this family's index
 from .helpers import listed
 from .index import FUNCTION_TYPES, FunctionNames, key, named_functions
 
@@ -29,7 +29,7 @@ _POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
 def functions_calling_functions(ctx: Context) -> Iterator[Finding]:
     actions = [a.lower() for a in ctx.setting("invoke_actions", [])]
     calls = ctx.app.shared("serverless.invokes", lambda app: _invokes(app, actions))
-    deployment = Environment(ctx.app, ctx.model.data).deployment_functions
+    deployment = catalog.Environment(ctx.app, ctx.model.data).deployment_functions
     for caller in ctx.app.resources(*FUNCTION_TYPES):
         if key(caller) in deployment:
             continue

@@ -19,10 +19,7 @@ Joint = dict[int, Scenario]  # id(template) -> the scenario of that template
 
 def index_of(ctx: Context) -> MessagingIndex:
     """The run's messaging index (the first rule to ask builds it)."""
-    data = ctx.data("serverless_sam_events")
-    rule = ctx.model.rules.get("WMM701")
-    principals = rule.setting("asynchronous_principals", []) if rule is not None else []
-    return messaging_index(ctx.app, data, principals)
+    return messaging_index(ctx.app, ctx.model.data)
 
 
 def absent(node: Any, keys: Sequence[str], scenario: Scenario | None) -> bool:

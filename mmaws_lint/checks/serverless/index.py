@@ -119,11 +119,10 @@ class MessagingIndex:
         return [s for s in self.subscriptions if topic in s.topics.resources]
 
 
-def messaging_index(app: App, sam_events: dict[str, Any], principals: list[str]) -> MessagingIndex:
-    """The run's serverless relationships; built once per run."""
-    return app.shared(
-        "serverless.messaging", lambda shared: _Builder(shared, sam_events, principals).build()
-    )
+def messaging_index(app: App, data: dict[str, Any]) -> MessagingIndex:
+    """The run's serverless relationships, from the model's data; built once per run."""
+    sources = data.get("serverless_event_sources") or {}
+    return app.shared("serverless.messaging", lambda shared: _Builder(shared, sources).build())
 
 
 class FunctionNames:
@@ -190,13 +189,13 @@ def _literal_lower(resolver: Resolver, node: Any) -> frozenset[str] | None:
 
 
 class _Builder:
-    def __init__(self, app: App, sam_events: dict[str, Any], principals: list[str]) -> None:
+    def __init__(self, app: App, sources: dict[str, Any]) -> None:
         self.app = app
         self.index = MessagingIndex()
         self.names = FunctionNames(app)
-        self.asynchronous_events = frozenset(sam_events.get("asynchronous", []))
-        self.polled_events: dict[str, str] = dict(sam_events.get("polled", {}))
-        self.principals = frozenset(p.lower() for p in principals)
+        self.asynchronous_events = frozenset(sources.get("asynchronous_events", []))
+        self.polled_events: dict[str, str] = dict(sources.get("polled_events", {}))
+        self.principals = frozenset(p.lower() for p in sources.get("asynchronous_principals", []))
 
     def build(self) -> MessagingIndex:
         handlers = {
