@@ -19,7 +19,9 @@ _EVENTBRIDGE_RETRIES = "EventBridge drops an event it cannot deliver after its r
 @check("WMM701")
 def asynchronous_failures_vanish(ctx: Context) -> Iterator[Finding]:
     index = index_of(ctx)
-    target_events = frozenset(ctx.data("serverless_event_sources").get("eventbridge_target_events", []))
+    target_events = frozenset(
+        ctx.data("serverless_event_sources").get("eventbridge_target_events", [])
+    )
     for function in index.functions:
         finding = _function_finding(ctx, index, function, target_events)
         if finding is not None:
@@ -81,7 +83,8 @@ def _function_finding(
     if uncovered:
         parts.append(
             f"{function.logical_id} is invoked asynchronously (by {listed(invokers)}) with neither"
-            f" a DeadLetterConfig nor an OnFailure destination{describe_when(uncovered, scenarios)}:"
+            " a DeadLetterConfig nor an OnFailure destination"
+            f"{describe_when(uncovered, scenarios)}:"
             " Lambda retries a failed event twice, then drops it; add a DeadLetterConfig (SAM"
             " DeadLetterQueue) or an EventInvokeConfig with DestinationConfig.OnFailure"
         )
@@ -90,7 +93,8 @@ def _function_finding(
         plural = "s" if len(set(targets)) > 1 else ""
         parts.append(
             f"{subject} event{plural} {listed(targets)} ha{'ve' if plural else 's'} no"
-            f" DeadLetterConfig{describe_when(target_scenarios, scenarios)}: {_EVENTBRIDGE_RETRIES};"
+            f" DeadLetterConfig{describe_when(target_scenarios, scenarios)}:"
+            f" {_EVENTBRIDGE_RETRIES};"
             " add DeadLetterConfig with an SQS queue"
         )
     return ctx.finding(function, "; ".join(parts), path=() if uncovered else first_target)

@@ -10,8 +10,14 @@ from .. import Context, check
 from .helpers import index_of, listed
 from .index import key
 
-_SOURCE_KINDS = {"sqs": "SQS queue", "kinesis": "Kinesis stream", "dynamodb": "DynamoDB stream",
-                 "kafka": "Kafka topic", "mq": "MQ broker", "docdb": "DocumentDB change stream"}  # fmt: skip
+_SOURCE_KINDS = {
+    "sqs": "SQS queue",
+    "kinesis": "Kinesis stream",
+    "dynamodb": "DynamoDB stream",
+    "kafka": "Kafka topic",
+    "mq": "MQ broker",
+    "docdb": "DocumentDB change stream",
+}
 
 
 _FIFO_NOTE = " (a FIFO queue's deduplication does not make the consumer idempotent)"
@@ -44,6 +50,7 @@ def consumer_must_be_idempotent(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             function,
             f"{function.logical_id} receives events from {listed(sources)}, which deliver at least"
-            f" once{_FIFO_NOTE if fifo else ''}: it must be idempotent; ask of every side effect 'what happens if this line runs twice?' and"
-            " key writes by the message ID or use an idempotency utility",
+            f" once{_FIFO_NOTE if fifo else ''}: it must be idempotent; ask of every side effect"
+            " 'what happens if this line runs twice?' and key writes by the message ID or use"
+            " an idempotency utility",
         )
