@@ -11,7 +11,7 @@ from ...template.template import Resource
 from ...template.walk import ABSENT, lookup
 from .. import Context, check
 from .helpers import absent, index_of, listed
-from .index import MessagingIndex, key
+from .index import MessagingIndex, described, key
 
 _EVENTBRIDGE_RETRIES = "EventBridge drops an event it cannot deliver after its retries (24 hours)"
 
@@ -71,7 +71,7 @@ def _function_finding(
         ]
         if live and not _covered(ctx, index, function, scenario):
             uncovered.append(scenario)
-            invokers.extend(invocation.description for invocation in live)
+            invokers.extend(described(live))
         missing = _events_without_dead_letters(function, scenario, target_events)
         if missing:
             target_scenarios.append(scenario)

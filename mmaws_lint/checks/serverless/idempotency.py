@@ -8,7 +8,7 @@ from ...findings import Finding
 from ...template.template import Resource
 from .. import Context, check
 from .helpers import index_of, listed
-from .index import key
+from .index import described, key
 
 _SOURCE_KINDS = {
     "sqs": "SQS queue",
@@ -32,11 +32,13 @@ def _is_fifo(ctx: Context, queue: Resource) -> bool:
 def consumer_must_be_idempotent(ctx: Context) -> Iterator[Finding]:
     index = index_of(ctx)
     for function in index.functions:
-        sources = [
-            invocation.description
-            for invocation in index.invocations.get(key(function), [])
-            if invocation.source is function or ctx.app.coexist(function, invocation.source)
-        ]
+        sources = described(
+            [
+                invocation
+                for invocation in index.invocations.get(key(function), [])
+                if invocation.source is function or ctx.app.coexist(function, invocation.source)
+            ]
+        )
         fifo = False
         for mapping in index.mappings_of(function):
             if mapping.holder is not function and not ctx.app.coexist(function, mapping.holder):

@@ -68,6 +68,13 @@ class Invocation:
     source: Resource  # the resource that sets it up (for SAM events, the function itself)
     description: str  # "S3 notifications of Uploads"
     path: Path = ()  # below `source`, where it is set up
+    permission_only: bool = False  # a Lambda::Permission: a service may invoke, nothing says who
+
+
+def described(invocations: list[Invocation]) -> list[str]:
+    """Descriptions of the invokers; a permission only when nothing more telling names them."""
+    telling = [i.description for i in invocations if not i.permission_only]
+    return telling or [i.description for i in invocations]
 
 
 @dataclass(frozen=True)
@@ -228,10 +235,12 @@ class _Builder:
     def functions(self, resource: Resource, node: Any) -> Named:
         return named_functions(self.app, self.resolver(resource), node, self.names)
 
-    def invoked(self, resource: Resource, node: Any, description: str, path: Path) -> None:
+    def invoked(
+        self, resource: Resource, node: Any, description: str, path: Path, permission: bool = False
+    ) -> None:
         for function in self.functions(resource, node).resources:
             self.index.invocations[key(function)].append(
-                Invocation(function, resource, description, path)
+                Invocation(function, resource, description, path, permission)
             )
 
     def referenced(self, resource: Resource, node: Any) -> Named:
@@ -336,6 +345,7 @@ class _Builder:
                     permission.prop("FunctionName"),
                     f"permission {permission.logical_id} for {service}.amazonaws.com",
                     ("Properties", "FunctionName"),
+                    permission=True,
                 )
                 return
 
