@@ -115,15 +115,30 @@ class MessagingIndex:
     unknown_invoke_configs: bool = False
     mappings: list[Mapping] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
+    _lookups: dict[str, dict[ResourceKey, list[Any]]] = field(default_factory=dict)
 
     def mappings_of(self, function: Resource) -> list[Mapping]:
-        return [m for m in self.mappings if function in m.functions.resources]
+        return self._by("_mappings_by_function", lambda m: m.functions.resources).get(
+            key(function), []
+        )
 
     def mappings_from(self, source: Resource) -> list[Mapping]:
-        return [m for m in self.mappings if source in m.sources]
+        return self._by("_mappings_by_source", lambda m: m.sources).get(key(source), [])
 
     def subscriptions_to(self, topic: Resource) -> list[Subscription]:
-        return [s for s in self.subscriptions if topic in s.topics.resources]
+        return self._by("_subscriptions_by_topic", lambda s: s.topics.resources).get(key(topic), [])
+
+    def _by(self, name: str, ends: Any) -> dict[ResourceKey, list[Any]]:
+        """An index of mappings or subscriptions by one of their ends, made on first use."""
+        found = self._lookups.get(name)
+        if found is None:
+            items = self.subscriptions if name.startswith("_subscriptions") else self.mappings
+            found = defaultdict(list)
+            for item in items:
+                for end in dict.fromkeys(ends(item)):
+                    found[key(end)].append(item)
+            self._lookups[name] = found
+        return found
 
 
 def messaging_index(app: App, data: dict[str, Any]) -> MessagingIndex:
