@@ -22,8 +22,10 @@ ResourceKey = tuple[str, str]  # (file, logical ID)
 
 # Property names under which any service (SQS redrive, Lambda, SNS, EventBridge, Pipes,
 # Scheduler, event source mappings, SAM) points at a queue that receives failed messages.
+# RedrivePolicy (SQS, SNS) holds nothing but its dead-letter target, also when it is written
+# as a JSON string (`!Sub '{"deadLetterTargetArn": "${Dlq.Arn}", ...}'`).
 DEAD_LETTER_KEYS = frozenset(
-    {"deadLetterTargetArn", "DeadLetterConfig", "DeadLetterQueue", "OnFailure"}
+    {"RedrivePolicy", "deadLetterTargetArn", "DeadLetterConfig", "DeadLetterQueue", "OnFailure"}
 )
 _UNKNOWN_SYMBOLS = frozenset({"param", "import", "unknown"})
 # Where, inside a dead-letter setting, the target itself is named.
