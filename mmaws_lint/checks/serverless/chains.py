@@ -38,6 +38,7 @@ def functions_calling_functions(ctx: Context) -> Iterator[Finding]:
             for callee, source in calls.get(key(caller), [])
             if callee is not caller
             and key(callee) not in deployment
+            and "DurableConfig" not in callee.properties  # a durable function is a workflow
             and ctx.app.coexist(caller, callee)
             and ctx.app.coexist(caller, source)
         ]
