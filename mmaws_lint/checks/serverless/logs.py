@@ -114,10 +114,17 @@ def _state_machine(ctx: Context, machine: Resource, scenario: Scenario) -> Gap:
     levels = lowered(possible_literals(resolver, machine.properties, (setting, "Level"), "OFF"))
     if levels != {"off"}:
         return None  # logs in this scenario, or unknown
+    kind = "Type" if machine.type == "AWS::Serverless::StateMachine" else "StateMachineType"
+    express = lowered(possible_literals(resolver, machine.properties, (kind,), "STANDARD"))
+    history = (
+        "an Express workflow keeps no execution history, so its logs are the only record"
+        if express == {"express"}
+        else "the execution history shows what happened but is not searchable with the rest of"
+        " the application's logs"
+    )
     return (
-        "logs no executions: after a failure there is nothing to read (an Express workflow"
-        f" keeps no history at all); set {setting} with Level ERROR or ALL and a log group in"
-        " Destinations",
+        f"logs no executions ({history}); set {setting} with Level ERROR or ALL and a log group"
+        " in Destinations",
         ("Properties", setting) if setting in machine.properties else (),
     )
 
