@@ -416,6 +416,39 @@ def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
     return bool(modes and "provisioned" in modes)
 
 
+# ---- databases family (issue 14) ------------------------------------------------------------
+
+
+def instance_is_serverless(resource: Resource, environment: Environment) -> bool:
+    """An Aurora, DocumentDB or Neptune serverless instance (class db.serverless)."""
+    classes = _values(resource, environment, "DBInstanceClass")
+    return classes == {"db.serverless"}
+
+
+def aurora_provisioned_instance(resource: Resource, environment: Environment) -> bool:
+    return rds_cluster_member(resource, environment) and not instance_is_serverless(
+        resource, environment
+    )
+
+
+def aurora_serverless_v1(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "EngineMode")
+    return modes == {"serverless"}
+
+
+def rds_multi_az_cluster(resource: Resource, environment: Environment) -> bool:
+    """A Multi-AZ DB cluster (MySQL or PostgreSQL): its instances are not resources."""
+    return resource.prop("DBClusterInstanceClass") is not None
+
+
+DATABASE_PREDICATES = (
+    instance_is_serverless,
+    aurora_provisioned_instance,
+    aurora_serverless_v1,
+    rds_multi_az_cluster,
+)
+
+
 PREDICATES: dict[str, Predicate] = {
     predicate.__name__: predicate
     for predicate in (
@@ -435,6 +468,7 @@ PREDICATES: dict[str, Predicate] = {
         function_serves_workload,
         table_is_provisioned,
         stream_is_provisioned,
+        *DATABASE_PREDICATES,
     )
 }
 
