@@ -95,7 +95,7 @@ def _clusters(ctx: Context) -> Iterator[Finding]:
             )
             yield ctx.finding(
                 cluster,
-                f"{cluster.logical_id} is {kind} cluster with {have} in this template"
+                f"{cluster.logical_id} is {kind} cluster with {have}"
                 f"{describe_when(few, scenarios)}, so nothing takes over when its instance or"
                 f" AZ fails; run at least {minimum} instances (a writer and a reader) in"
                 " different AZs",

@@ -22,7 +22,7 @@ from typing import Any
 from ...app import App
 from ...template.resolve import Resolver, Sym, intrinsic
 from ...template.template import Resource
-from ...template.walk import lookup
+from ...template.walk import ABSENT, OPAQUE, lookup
 from .clusters import ResourceKey, key_of
 
 INSTANCE = "AWS::EC2::Instance"
@@ -78,6 +78,8 @@ class BackupCoverage:
                 self._attach(resource, resource.prop("VolumeId"), resource.prop("InstanceId"))
             else:
                 for item, _ in lookup(resource.properties, ("Volumes", "*", "VolumeId")):
+                    if item is ABSENT or item is OPAQUE:
+                        continue
                     self._attach(resource, item, {"Ref": resource.logical_id})
 
     # ---- answering ------------------------------------------------------------------------
@@ -121,7 +123,10 @@ class BackupCoverage:
         selector = Selector(resource, frozenset(self.arn_kinds))
         wildcard_kinds: set[str] = set()
         for item, _ in lookup(body, ("Resources", "*")):
-            wildcard_kinds |= self._add_arn(selector, resolver, item)
+            if item is OPAQUE:
+                selector.everything = True
+            elif item is not ABSENT:
+                wildcard_kinds |= self._add_arn(selector, resolver, item)
         for item, _ in lookup(body, ("ListOfTags", "*")):
             if isinstance(item, dict):
                 test = _tag_test(resolver, item.get("ConditionKey"), item.get("ConditionValue"))
@@ -192,7 +197,9 @@ class BackupCoverage:
             return  # copies snapshots shared from another account; creates none
         kinds: set[str] = set()
         for item, _ in lookup(resource.properties, ("PolicyDetails", "ResourceTypes", "*")):
-            literal = resolver.literal(item) if item is not None else None
+            if item is ABSENT:
+                continue
+            literal = resolver.literal(item) if item is not OPAQUE else None
             if literal is None:
                 kinds |= set(_DLM_KINDS.values())
             elif literal.upper() in _DLM_KINDS:
@@ -269,6 +276,8 @@ def read_tags(resolver: Resolver, node: Any) -> Tags | None:
             tags[str(key)] = resolver.literals(value)
         return tags
     for item, _ in lookup(node, ("*",)):
+        if item is ABSENT:
+            continue
         if not isinstance(item, dict) or intrinsic(item) is not None:
             return None
         key = resolver.literal(item.get("Key"))

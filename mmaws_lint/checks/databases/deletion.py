@@ -67,7 +67,7 @@ def _protected(ctx: Context, resource: Resource, spec: dict[str, Any], scenario:
     protection = spec.get("deletion_protection")
     if not protection:
         return False
-    on = str(protection.get("on", "true")).lower()
+    on = str(protection.get("protected_value", "true")).lower()
     default = str(protection.get("default", "false"))
     values = literals_in(ctx, resource, scenario, (protection["property"],), default)
     return values is None or (bool(values) and values <= {on})

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...app import App
-from ...template.resolve import intrinsic, is_no_value
+from ...template.resolve import Sym, intrinsic, is_no_value
 from ...template.template import Resource
-from ...template.walk import lookup
+from ...template.walk import ABSENT, lookup
 from .coverage import Tags, merge_tags, read_tags
 
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
@@ -86,6 +86,8 @@ def group_tags(app: App, group: Resource) -> Tags | None:
     resolver = app.resolver(group.template)
     tags: Tags | None = {}
     for item, _ in lookup(group.properties, ("Tags", "*")):
+        if item is ABSENT:
+            continue
         if not isinstance(item, dict):
             return None
         propagate = resolver.literal(item.get("PropagateAtLaunch"))
@@ -145,6 +147,15 @@ def user_data(app: App, sources: list[Resource]) -> Iterator[tuple[Resource, str
             yield source, text_of(app, source, node)
 
 
+def _image_text(source: Resource, part: str | Sym) -> str:
+    """A literal piece of an image ID, or the default of the SSM parameter it names."""
+    if isinstance(part, str):
+        return part
+    parameter = source.template.parameters.get(part.name) if part.kind == "param" else None
+    default = getattr(parameter, "default", None)
+    return default if isinstance(default, str) else ""
+
+
 def operating_system(
     app: App, sources: list[Resource], windows: list[str], linux: list[str]
 ) -> str | None:
@@ -155,7 +166,7 @@ def operating_system(
         data = launch_data(source)
         image = data.get("ImageId") if isinstance(data, dict) else None
         for parts in resolver.values(image) if image is not None else ():
-            texts.append("".join(p for p in parts if isinstance(p, str)))
+            texts.extend(_image_text(source, part) for part in parts)
         texts.extend(text for _, text in user_data(app, [source]))
     combined = "\n".join(texts)
     lowered = combined.lower()
