@@ -84,23 +84,31 @@ def _message(
     if "deletion" in gaps:
         written = _written("DeletionPolicy", resource.deletion_policy, default)
         when = describe_when(gaps["deletion"], scenarios)
-        missing.append(f"is deleted with the stack ({written}{when})")
+        missing.append(f"the stack's deletion deletes it ({written}{when})")
     if "replace" in gaps:
         written = _written("UpdateReplacePolicy", resource.update_replace_policy, "Delete")
         when = describe_when(gaps["replace"], scenarios)
-        missing.append(f"is deleted when an update replaces it ({written}{when})")
+        missing.append(f"an update that replaces it deletes the old one ({written}{when})")
     protection = spec.get("deletion_protection")
-    fix = "set DeletionPolicy and UpdateReplacePolicy to Retain or Snapshot"
+    policies = [name for gap, name in _POLICY_NAMES if gap in gaps]
+    fix = f"set {' and '.join(policies)} to Retain or Snapshot"
     if protection:
-        missing.append(f"has {protection['property']} off")
+        missing.append(f"{protection['property']} is off")
         fix += f" and {protection['property']} to {protection.get('on', 'true')}"
-    return f"{resource.logical_id} holds data and {', '.join(missing)}; {fix}"
+    listed = "; ".join(missing[:-1]) + ("; and " if len(missing) > 1 else "") + missing[-1]
+    return f"{resource.logical_id} holds data that can vanish: {listed}; {fix}"
+
+
+_POLICY_NAMES = (("deletion", "DeletionPolicy"), ("replace", "UpdateReplacePolicy"))
 
 
 def _written(name: str, node: Any, default: str) -> str:
     if node is None:
         return f"no {name}, which means {default}"
     return f"{name} {node}" if isinstance(node, str) else name
+
+
+_POLICY_NAMES = (("deletion", "DeletionPolicy"), ("replace", "UpdateReplacePolicy"))
 
 
 def _written(name: str, node: Any, default: str) -> str:
