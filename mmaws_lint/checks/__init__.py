@@ -1,8 +1,9 @@
-"""Rule logic, one module per family, one function per rule.
+"""Rule logic: one package per family, one module per rule (or small group of related rules).
 
 A check is registered with `@check("WMM501")` and receives a `Context`: the app being linted,
 its own rule entry (settings) and the model's data (catalogs). It yields findings made with
-`ctx.finding(...)`. Modules in this package are discovered, so adding a family adds a file.
+`ctx.finding(...)`. Family packages in this package are discovered, and each family's
+`__init__` imports its rule modules, so adding a family adds a package.
 """
 
 from __future__ import annotations
