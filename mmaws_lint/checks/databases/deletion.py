@@ -11,6 +11,7 @@ from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
 from ...template.walk import ABSENT, OPAQUE, choices
 from .. import Context, check
+from ..monitoring.catalog import nodes_under
 from .clusters import ResourceKey, key_of
 from .values import literals_in, present
 
@@ -141,12 +142,18 @@ def cache_keeps_snapshots(ctx: Context, cache: Resource) -> bool:
 
 def bucket_is_emptied_on_delete(ctx: Context, bucket: Resource) -> bool:
     """CloudFormation cannot delete a bucket that still has objects, unless a custom resource
-    (CDK's autoDeleteObjects) empties it first."""
+    (CDK's autoDeleteObjects) empties it first. Log and artefact buckets hold no data of record."""
     emptied = ctx.app.shared(
         "databases.emptied_buckets",
         lambda app: _emptied_buckets(app, ctx.data("databases_bucket_emptiers")),
     )
-    return key_of(bucket) in emptied
+    if key_of(bucket) not in emptied:
+        return False
+    written_to = ctx.app.shared(
+        "databases.log_buckets",
+        lambda app: _referenced_under(app, frozenset(ctx.data("databases_log_bucket_properties"))),
+    )
+    return key_of(bucket) not in written_to
 
 
 def _emptied_buckets(app: App, emptiers: dict[str, str]) -> set[ResourceKey]:
@@ -155,6 +162,17 @@ def _emptied_buckets(app: App, emptiers: dict[str, str]) -> set[ResourceKey]:
         resolver = app.resolver(resource.template)
         for target in resolver.references(resource.prop(emptiers[resource.type])):
             found.add((target.file, target.logical_id))
+    return found
+
+
+def _referenced_under(app: App, keys: frozenset[str]) -> set[ResourceKey]:
+    """Resources referenced below properties named `keys` anywhere in the run."""
+    found: set[ResourceKey] = set()
+    for resource in app.resources():
+        resolver = app.resolver(resource.template)
+        for node in nodes_under(resource.properties, keys):
+            for target in resolver.references(node):
+                found.add((target.file, target.logical_id))
     return found
 
 

@@ -20,6 +20,7 @@ HOSTS = (
     "AWS::AutoScaling::LaunchConfiguration",
 )
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
+CFN_INIT = "AWS::CloudFormation::Init"
 # A system package manager's install command, up to the end of the shell command.
 _INSTALL = re.compile(
     r"\b(?:yum|dnf|apt-get|apt|zypper|apk|brew|amazon-linux-extras|microdnf)\b[^\n;&|]*?"
@@ -69,14 +70,17 @@ def self_managed_database(ctx: Context) -> Iterator[Finding]:
     for host in ctx.app.resources(*HOSTS):
         data = launch_data(host)
         node = data.get("UserData") if isinstance(data, dict) else None
-        if node is None:
-            continue
-        found = engines_in_script(text_of(ctx.app, host, node), engines)
+        found = engines_in_script(text_of(ctx.app, host, node), engines) if node else []
         if found:
             path = ("Properties", "LaunchTemplateData", "UserData")
             if host.type != "AWS::EC2::LaunchTemplate":
                 path = ("Properties", "UserData")
             yield ctx.finding(host, _message(host, "user data", found), path=path)
+            continue
+        found = engines_in_init(host.metadata.get(CFN_INIT), engines)
+        if found:
+            path = ("Metadata", CFN_INIT)
+            yield ctx.finding(host, _message(host, "cfn-init configuration", found), path=path)
     for task in ctx.app.resources(TASK_DEFINITION):
         found = []
         for container, _ in lookup(task.properties, ("ContainerDefinitions", "*")):
@@ -105,6 +109,32 @@ def _container_engines(
             text = " ".join(c for c in command if isinstance(c, str))
             found.extend(engines_in_script(text, engines, packages=False))
     return found
+
+
+def engines_in_init(init: Any, engines: list[Engine]) -> list[Engine]:
+    """Engines an `AWS::CloudFormation::Init` configuration installs as packages or runs as
+    services (every config set's `packages` and `services`)."""
+    if not isinstance(init, dict):
+        return []
+    installed: set[str] = set()
+    services: set[str] = set()
+    for config in init.values():
+        if not isinstance(config, dict):
+            continue
+        for section, names in (("packages", installed), ("services", services)):
+            managers = config.get(section)
+            if not isinstance(managers, dict):
+                continue
+            for manager, entries in managers.items():
+                if section == "packages" and manager in ("python", "rubygems"):
+                    continue  # client libraries
+                if isinstance(entries, dict):
+                    names.update(str(name).lower() for name in entries)
+    return [
+        engine
+        for engine in engines
+        if installed & engine.packages or services & (engine.services | engine.processes)
+    ]
 
 
 def image_repository(image: str) -> str:
