@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...app import App
 from ...findings import Finding
 from ...template.scenarios import Scenario
 from ...template.template import Resource
@@ -18,6 +19,7 @@ from .instances import (
 from .values import breaches, integer, literals_in, present
 
 EFS = "AWS::EFS::FileSystem"
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 TABLE = "AWS::DynamoDB::Table"
 GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
 CACHES = ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::CacheCluster")
@@ -30,12 +32,29 @@ _SELECTION_FIX = (
 @check("WMM604")
 def no_backups(ctx: Context) -> Iterator[Finding]:
     coverage = backup_coverage(ctx.app, ctx.data("databases_backup_arn_kinds"))
-    yield from _retention(ctx)
-    yield from _tables(ctx, coverage)
-    yield from _caches(ctx)
-    yield from _file_systems(ctx, coverage)
-    yield from _volumes(ctx, coverage)
-    yield from _instances(ctx, coverage)
+    handed_over = ctx.app.shared("databases.custom_resource_inputs", custom_resource_inputs)
+    for finding in (
+        *_retention(ctx),
+        *_tables(ctx, coverage),
+        *_caches(ctx),
+        *_file_systems(ctx, coverage),
+        *_volumes(ctx, coverage),
+        *_instances(ctx, coverage),
+    ):
+        # A resource handed to a custom resource may have its backups set up by it.
+        if (finding.file, finding.resource) not in handed_over:
+            yield finding
+
+
+def custom_resource_inputs(app: App) -> set[tuple[str, str]]:
+    """(file, logical ID) of the resources that custom resources receive in their properties."""
+    found: set[tuple[str, str]] = set()
+    for resource in app.resources():
+        if resource.type.startswith("Custom::") or resource.type == CUSTOM_RESOURCE:
+            resolver = app.resolver(resource.template)
+            for target in resolver.references(resource.properties):
+                found.add((target.file, target.logical_id))
+    return found
 
 
 def _retention(ctx: Context) -> Iterator[Finding]:
@@ -169,7 +188,8 @@ def _instances(ctx: Context, coverage: BackupCoverage) -> Iterator[Finding]:
         sources = launch_templates(ctx.app, resource)
         if resource.type == INSTANCE:
             sources = [resource, *sources]
-        devices = data_volumes(ctx.app, sources, roots)
+        # An Auto Scaling group replaces instances: volumes deleted with them are scratch space.
+        devices = data_volumes(ctx.app, sources, roots, kept_only=resource.type == GROUP)
         if not devices:
             continue
         instance_tags, volume_tags = instance_and_volume_tags(ctx.app, resource)
@@ -177,10 +197,14 @@ def _instances(ctx: Context, coverage: BackupCoverage) -> Iterator[Finding]:
             continue
         if coverage.covering(coverage.subject(resource, VOLUME, volume_tags)):
             continue
-        what = "instance" if resource.type == INSTANCE else "Auto Scaling group's instances"
+        who = (
+            f"{resource.logical_id} keeps"
+            if resource.type == INSTANCE
+            else (f"{resource.logical_id}'s instances keep")
+        )
         yield ctx.finding(
             resource,
-            f"{resource.logical_id}'s {what} keep data on EBS volumes ({', '.join(devices)}) that"
+            f"{who} data on EBS volumes ({', '.join(devices)}) that"
             f" no backup covers; cover the instances or their volumes with {_SELECTION_FIX}",
         )
 

@@ -49,8 +49,11 @@ def launch_data(source: Resource) -> Any:
     return source.properties
 
 
-def data_volumes(app: App, sources: list[Resource], root_names: set[str]) -> list[str]:
-    """Device names of the EBS volumes besides the root volume in these launch settings."""
+def data_volumes(
+    app: App, sources: list[Resource], root_names: set[str], kept_only: bool = False
+) -> list[str]:
+    """Device names of the EBS volumes besides the root volume in these launch settings;
+    with `kept_only`, only those that outlive their instance (DeleteOnTermination false)."""
     found: list[str] = []
     for source in sources:
         resolver = app.resolver(source.template)
@@ -63,6 +66,10 @@ def data_volumes(app: App, sources: list[Resource], root_names: set[str]) -> lis
             name = resolver.literal(mapping.get("DeviceName"))
             if name is None or name.lower() in root_names:
                 continue
+            if kept_only:
+                kept = ebs.get("DeleteOnTermination") if isinstance(ebs, dict) else None
+                if (resolver.literal(kept) or "true").lower() != "false":
+                    continue
             found.append(name)
     return found
 
