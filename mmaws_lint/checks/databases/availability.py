@@ -82,7 +82,9 @@ def _clusters(ctx: Context) -> Iterator[Finding]:
         if cluster.type == RDS_CLUSTER and not _fails_over_through_instances(ctx, cluster):
             continue
         instances = index.instances(cluster)
-        if instances is None:
+        if not instances:
+            # None: some may be out of sight. Empty: the instances are managed elsewhere (a
+            # template with a cluster and no instance is not the whole deployment).
             continue
         scenarios = _membership_scenarios(ctx, cluster, instances)
         counts = [_count(ctx, cluster, instances, s) for s in scenarios]
