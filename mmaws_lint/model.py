@@ -54,6 +54,7 @@ class Rule:
     settings: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     family: str = ""
+    peers: str = ""
 
     @property
     def level(self) -> str:
@@ -150,6 +151,7 @@ def load_family_files(folder: Traversable) -> Model:
                 settings=dict(spec.get("settings") or {}),
                 enabled=spec.get("enabled", True),
                 family=document["family"],
+                peers=" ".join(str(spec.get("peers", "")).split()),
             )
         for key, value in (document.get("data") or {}).items():
             if key in data:
