@@ -169,3 +169,39 @@ def test_unreadable_file(capsys, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(load, "open", deny, raising=False)
     code, _, err = lint(capsys, str(file))
     assert code == 2 and err == [f"{file}: error: cannot read file: Permission denied"]
+
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit for turning an int into text
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("huge.yaml", f"Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n"
+                      f"      ImageId: {HUGE}\n      KeyName: !!int 0x{'f' * 5000}\n"),
+        ("huge.json", f'{{"Resources": {{"Web": {{"Type": "AWS::EC2::Instance",'
+                      f' "Properties": {{"ImageId": {HUGE}, "KeyName": "\\ud83d\\ude00"}}}}}}}}'),
+    ],
+    ids=["yaml", "json"],
+)  # fmt: skip
+def test_integer_too_long_for_python_is_kept_as_text(capsys, tmp_path, name, content) -> None:
+    file = tmp_path / name
+    file.write_text(content)
+    code, out, err = lint(capsys, str(file))
+    assert (code, err) == (1, []) and "Web is a single" in out
+    [template] = load.read_template(file).data["Resources"].values()  # type: ignore[union-attr]
+    assert template["Properties"]["ImageId"] == HUGE
+
+
+def test_half_a_surrogate_pair_in_json_is_replaced(capsys, tmp_path: Path) -> None:
+    file = tmp_path / "surrogate.json"
+    file.write_text(
+        '{"Resources": {"Web\\ud800": {"Type": "AWS::EC2::Instance"}}, "Outputs": '
+        '{"Pair": {"Value": "\\ud83d\\ude00"}}}'
+    )
+    for report in ("text", "json", "sarif", "junit", "github"):
+        code, out, err = lint(capsys, "--format", report, str(file))
+        assert (code, err) == (1, []), report
+        assert "Web\ufffd" in out or "Web\\ufffd" in out, report
+    template = load.read_template(file)
+    assert template.data["Outputs"]["Pair"]["Value"] == "\U0001f600"  # type: ignore[union-attr]
