@@ -18,6 +18,7 @@ from ..findings import Finding, finding_at
 from ..model import Model, Rule
 from ..template.nodes import Path
 from ..template.resolve import Resolver
+from ..template.scenarios import Scenario
 from ..template.template import Resource, Template
 
 
@@ -33,9 +34,14 @@ class Context:
     def data(self, key: str) -> Any:
         return self.model.data[key]
 
-    def resolver(self, item: Resource | Template) -> Resolver:
+    def resolver(self, item: Resource | Template, scenario: Scenario | None = None) -> Resolver:
+        """Resolution in the template of `item`, under `scenario` when given."""
         template = item.template if isinstance(item, Resource) else item
-        return self.app.resolver(template)
+        return self.app.resolver(template).under(scenario)
+
+    def scenarios(self, resource: Resource) -> list[Scenario]:
+        """The scenarios `resource` can be deployed in (see `App.scenarios`)."""
+        return self.app.scenarios(resource)
 
     def finding(self, resource: Resource, message: str, path: Path = ()) -> Finding:
         return finding_at(self.rule, resource.template, message, resource, path)
