@@ -1,8 +1,9 @@
-"""Rule logic, one module per family, one function per rule.
+"""Rule logic: one package per family, one module per rule (or small group of related rules).
 
 A check is registered with `@check("WMM501")` and receives a `Context`: the app being linted,
 its own rule entry (settings) and the model's data (catalogs). It yields findings made with
-`ctx.finding(...)`. Modules in this package are discovered, so adding a family adds a file.
+`ctx.finding(...)`. Family packages in this package are discovered, and each family's
+`__init__` imports its rule modules, so adding a family adds a package.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..app import App
 from ..findings import Finding, finding_at
@@ -62,6 +63,20 @@ def check(rule_id: str) -> Callable[[CheckFunction], CheckFunction]:
         return function
 
     return register
+
+
+# Predicates that model data names in `when:` and `variant:` (see model.PREDICATE_KEYS): the
+# model checks every such name against this registry when it loads.
+PREDICATES: dict[str, Callable[..., bool]] = {}
+P = TypeVar("P", bound=Callable[..., bool])
+
+
+def predicate(function: P) -> P:
+    """Register `function` under its name as a predicate model data may name."""
+    if PREDICATES.get(function.__name__, function) is not function:
+        raise RuntimeError(f"two predicates named {function.__name__}")
+    PREDICATES[function.__name__] = function
+    return function
 
 
 def load_checks() -> dict[str, CheckFunction]:

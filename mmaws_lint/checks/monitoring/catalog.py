@@ -10,7 +10,7 @@ reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,10 @@ from ...app import App
 from ...template.resolve import Resolver, is_no_value
 from ...template.template import Resource
 from ...template.walk import possible_literals
-from ..burstable import is_burstable
+from .. import PREDICATES, predicate
+from ..burstable import always_unlimited, is_burstable
+from ..dead_letters import dead_letter_index
+from ..serverless.index import messaging_index
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 
@@ -157,7 +160,7 @@ class Environment:
     @property
     def dead_letter_targets(self) -> set[ResourceKey]:
         if self._dead_letter_targets is None:
-            self._dead_letter_targets = _dead_letter_targets(self)
+            self._dead_letter_targets = dead_letter_index(self.app).targets
         return self._dead_letter_targets
 
     @property
@@ -194,38 +197,6 @@ def _deployment_functions(environment: Environment) -> set[ResourceKey]:
     return found
 
 
-# Property names under which any service (SQS redrive, Lambda, SNS, EventBridge, Pipes,
-# Scheduler, event source mappings, SAM) points at a queue that receives failed messages.
-_DEAD_LETTER_KEYS = frozenset(
-    {"deadLetterTargetArn", "DeadLetterConfig", "DeadLetterQueue", "OnFailure"}
-)
-
-
-def _dead_letter_targets(environment: Environment) -> set[ResourceKey]:
-    found: set[ResourceKey] = set()
-    for resource in environment.app.resources():
-        resolver = environment.resolver(resource)
-        for node in nodes_under(resource.properties, _DEAD_LETTER_KEYS):
-            for target in resolver.references(node):
-                found.add((target.file, target.logical_id))
-    return found
-
-
-def nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
-    """Values of the properties named `keys`, at any depth (not below a matched key)."""
-    stack = [properties]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keys:
-                    yield value
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
 # ---- predicates ---------------------------------------------------------------------------
 
 Predicate = Callable[[Resource, Environment], bool]
@@ -235,24 +206,24 @@ def _values(resource: Resource, environment: Environment, *path: str, default: s
     return _lowered(possible_values(environment.resolver(resource), resource.prop(*path), default))
 
 
-def _standard_credits_possible(
+def _credit_modes(
     instance_types: set[str] | None, credit_modes: set[str] | None, environment: Environment
-) -> bool:
-    """Could a burstable type run in standard mode, where an empty balance throttles the CPU?"""
+) -> set[str]:
+    """The CPU credit modes burstable types among `instance_types` can run in: 'standard',
+    where an empty balance throttles the CPU, or 'unlimited', where it bills the surplus."""
     if instance_types is None or credit_modes is None:
-        return False
+        return set()
     unlimited_classes = {
         c.lower() for c in environment.data.get("monitoring_unlimited_by_default", [])
     }
+    found: set[str] = set()
     for instance_type in instance_types:
         if not is_burstable("ec2", instance_type, environment.data):
             continue
-        modes = credit_modes or {
+        found |= credit_modes or {
             "unlimited" if instance_type.split(".")[0] in unlimited_classes else "standard"
         }
-        if "standard" in modes:
-            return True
-    return False
+    return found
 
 
 def _launch_template_data(
@@ -284,41 +255,60 @@ def _when_absent(own: set[str] | None, inherited: set[str] | None) -> set[str] |
     return inherited if own == set() else own
 
 
-def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+def _instance_credit_modes(resource: Resource, environment: Environment) -> set[str]:
     types = _values(resource, environment, "InstanceType")
     modes = _values(resource, environment, "CreditSpecification", "CPUCredits")
     launch_template = resource.prop("LaunchTemplate")
     if launch_template is None:
-        return _standard_credits_possible(types, modes, environment)
+        return _credit_modes(types, modes, environment)
+    found: set[str] = set()
     for template, data in _launch_template_data(resource, launch_template, environment):
         template_types, template_modes = _template_types_and_modes(template, data, environment)
-        if _standard_credits_possible(
+        found |= _credit_modes(
             _when_absent(types, template_types), _when_absent(modes, template_modes), environment
-        ):
-            return True
-    return False
+        )
+    return found
 
 
-def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+def _group_credit_modes(resource: Resource, environment: Environment) -> set[str]:
     mixed = resource.prop("MixedInstancesPolicy", "LaunchTemplate")
     specification = (
         mixed.get("LaunchTemplateSpecification")
         if isinstance(mixed, dict)
         else resource.prop("LaunchTemplate")
     )
+    found: set[str] = set()
     overrides = _override_types(resource, mixed, environment)
     if overrides is not None:
         for template, data in _launch_template_data(resource, specification, environment):
             types, modes = _template_types_and_modes(template, data, environment)
-            if _standard_credits_possible(overrides or types, modes, environment):
-                return True
+            found |= _credit_modes(overrides or types, modes, environment)
     for configuration in environment.referenced(
         resource, resource.prop("LaunchConfigurationName"), "AWS::AutoScaling::LaunchConfiguration"
     ):
         types = _values(configuration, environment, "InstanceType")
-        if _standard_credits_possible(types, set(), environment):
-            return True
-    return False
+        found |= _credit_modes(types, set(), environment)
+    return found
+
+
+@predicate
+def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _instance_credit_modes(resource, environment)
+
+
+@predicate
+def ec2_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _instance_credit_modes(resource, environment)
+
+
+@predicate
+def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _group_credit_modes(resource, environment)
+
+
+@predicate
+def group_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _group_credit_modes(resource, environment)
 
 
 def _override_types(resource: Resource, mixed: Any, environment: Environment) -> set[str] | None:
@@ -339,6 +329,7 @@ def _override_types(resource: Resource, mixed: Any, environment: Environment) ->
     return found
 
 
+@predicate
 def volume_bursts(resource: Resource, environment: Environment) -> bool:
     default = environment.data.get("monitoring_default_volume_type", "gp2")
     types = _values(resource, environment, "VolumeType", default=default)
@@ -346,6 +337,7 @@ def volume_bursts(resource: Resource, environment: Environment) -> bool:
     return bool(types and types & burst)
 
 
+@predicate
 def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     cluster = resource.prop("DBClusterIdentifier")
     if cluster is not None and not is_no_value(cluster):
@@ -354,21 +346,41 @@ def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     return bool(engines and any(engine.startswith("aurora") for engine in engines))
 
 
+@predicate
 def rds_standalone(resource: Resource, environment: Environment) -> bool:
     return not rds_cluster_member(resource, environment)
 
 
-def rds_burstable(resource: Resource, environment: Environment) -> bool:
+def _database_credit_modes(resource: Resource, environment: Environment) -> set[str]:
+    """RDS, Aurora, DocumentDB and Neptune run db.t3 and db.t4g in unlimited mode (always),
+    older burstable classes in standard mode."""
     classes = _values(resource, environment, "DBInstanceClass")
-    return bool(classes and any(is_burstable("rds", c, environment.data) for c in classes))
+    found: set[str] = set()
+    for db_class in classes or ():
+        if is_burstable("rds", db_class, environment.data):
+            unlimited = always_unlimited("rds", db_class, environment.data)
+            found.add("unlimited" if unlimited else "standard")
+    return found
 
 
+@predicate
+def rds_burstable(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _database_credit_modes(resource, environment)
+
+
+@predicate
+def rds_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _database_credit_modes(resource, environment)
+
+
+@predicate
 def rds_gp2_storage(resource: Resource, environment: Environment) -> bool:
     # RDS's default storage type changed from gp2 to gp3, so only an explicit gp2 counts.
     storage = _values(resource, environment, "StorageType")
     return bool(storage and "gp2" in storage)
 
 
+@predicate
 def cache_burstable(resource: Resource, environment: Environment) -> bool:
     node_types = _values(resource, environment, "CacheNodeType")
     return bool(
@@ -376,67 +388,71 @@ def cache_burstable(resource: Resource, environment: Environment) -> bool:
     )
 
 
+@predicate
 def cache_is_memcached(resource: Resource, environment: Environment) -> bool:
     default = "redis" if resource.type == "AWS::ElastiCache::ReplicationGroup" else None
     engines = _values(resource, environment, "Engine", default=default)
     return engines == {"memcached"}
 
 
+@predicate
 def efs_bursting_throughput(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "ThroughputMode", default="bursting")
     return bool(modes and "bursting" in modes)
 
 
+@predicate
 def efs_general_purpose(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "PerformanceMode", default="generalPurpose")
     return bool(modes and "generalpurpose" in modes)
 
 
+@predicate
 def queue_is_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return resource_key(resource) in environment.dead_letter_targets
 
 
+@predicate
 def queue_is_not_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return not queue_is_dead_letter_target(resource, environment)
 
 
+@predicate
 def function_serves_workload(resource: Resource, environment: Environment) -> bool:
     """A custom resource handler runs during deployments only: its failures fail the
     deployment, where someone is already watching."""
     return resource_key(resource) not in environment.deployment_functions
 
 
+@predicate
 def table_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "BillingMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
 
 
+@predicate
 def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "StreamModeDetails", "StreamMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
 
 
-PREDICATES: dict[str, Predicate] = {
-    predicate.__name__: predicate
-    for predicate in (
-        ec2_credits_can_run_out,
-        group_credits_can_run_out,
-        volume_bursts,
-        rds_cluster_member,
-        rds_standalone,
-        rds_burstable,
-        rds_gp2_storage,
-        cache_burstable,
-        cache_is_memcached,
-        efs_bursting_throughput,
-        efs_general_purpose,
-        queue_is_dead_letter_target,
-        queue_is_not_dead_letter_target,
-        function_serves_workload,
-        table_is_provisioned,
-        stream_is_provisioned,
+# ---- serverless and messaging family (MM7xx): its index says who reads and delivers what -------
+
+
+@predicate
+def function_reads_stream(resource: Resource, environment: Environment) -> bool:
+    if not function_serves_workload(resource, environment):
+        return False
+    index = messaging_index(environment.app, environment.data)
+    return any(m.kind in ("kinesis", "dynamodb") for m in index.mappings_of(resource))
+
+
+@predicate
+def topic_delivers_over_http(resource: Resource, environment: Environment) -> bool:
+    index = messaging_index(environment.app, environment.data)
+    return any(
+        s.protocols and s.protocols & {"http", "https"} for s in index.subscriptions_to(resource)
     )
-}
 
 
 def holds(name: str | None, resource: Resource, environment: Environment) -> bool:
