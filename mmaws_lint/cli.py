@@ -7,6 +7,7 @@ or configuration, or a file that could not be linted (all findings are still rep
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config, ConfigError, find_config
-from .model import Model, ModelError, load_model
+from .model import ModelError, load_model
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rules", "explain", "alarms", "checkov-dir")
@@ -81,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE=NAME",
         help="stack name of a template, for ${AWS::StackName} in export names",
     )
+    check.add_argument(
+        "--companions",
+        action="store_true",
+        help="lint named files together with the project's templates that import their exports"
+        " or export what they import (the pre-commit hook's mode); report the named files only",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="a named file that is not a CloudFormation template is an error, not a note",
+    )
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
@@ -142,7 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .engine import run, selected_rules
+    from .companions import find_companions, only_named
+    from .engine import run, selected_rules, unknown_rule_ids
+    from .explicit import notes_for_non_templates
     from .report import FORMATS as FORMATTERS
 
     config = Config() if args.no_config else find_config()
@@ -153,13 +167,24 @@ def _check(args: argparse.Namespace) -> int:
     model = load_model(args.model or options.get("model"))
     select = _split_ids(args.select) if args.select else _split_ids(options.get("select"))
     ignore = _split_ids(args.ignore) if args.ignore else _split_ids(options.get("ignore"))
-    _validate_ids(model, select + ignore)
+    unknown = unknown_rule_ids(model, select + ignore)
+    if unknown:
+        raise UsageError(f"no rule matches {unknown[0]!r} (see `mmaws-lint rules`)")
     rule_ids = selected_rules(model, select, ignore)
     stack_names = {**options.get("stack-names", {}), **_stack_names(args.stack_name)}
     jobs = args.jobs if args.jobs is not None else options.get("jobs", 1)
     if jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")
-    result = run(paths, model, rule_ids, jobs=jobs, stack_names=stack_names, debug=args.debug)
+    named, context = paths, []
+    if args.companions and options.get("companions", True):
+        context = find_companions([p for p in paths if os.path.isfile(p)])
+    result = run(
+        [*paths, *context], model, rule_ids, jobs=jobs, stack_names=stack_names, debug=args.debug
+    )
+    if context:
+        result = only_named(result, named)
+    if not args.strict:
+        notes_for_non_templates(result, named)
     report_format = args.format or options.get("format", "text")
     if report_format not in FORMATTERS:
         raise UsageError(f"unknown format {report_format!r} (formats: {', '.join(FORMATS)})")
@@ -186,12 +211,6 @@ def _check(args: argparse.Namespace) -> int:
     if any(f.level in ("error", "warning") for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _validate_ids(model: Model, ids: list[str]) -> None:
-    for value in ids:
-        if not any(rule_id.startswith(value) for rule_id in model.rules):
-            raise UsageError(f"no rule matches {value!r} (see `mmaws-lint rules`)")
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from .model import Model, Rule, shipped_model
+from .model import Model, Rule, model_folder, shipped_model
 
 DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 _FAMILY_TITLES = {
@@ -27,7 +26,7 @@ _FAMILY_TITLES = {
 
 def _family_descriptions() -> dict[str, str]:
     found = {}
-    for entry in resources.files("mmaws_lint.model_data").iterdir():
+    for entry in model_folder().iterdir():
         if entry.name.endswith(".yaml"):
             document = yaml.safe_load(entry.read_text(encoding="utf-8"))
             found[document["family"]] = " ".join(str(document.get("description", "")).split())

@@ -49,6 +49,11 @@ def selected_rules(
     return chosen
 
 
+def unknown_rule_ids(model: Model, ids: Iterable[str]) -> list[str]:
+    """The IDs or prefixes among `ids` that name no rule of the model."""
+    return [value for value in ids if not any(rule_id.startswith(value) for rule_id in model.rules)]
+
+
 def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = False) -> Result:
     """Run the given rules on an app; findings come back suppressed and sorted."""
     result = Result()
