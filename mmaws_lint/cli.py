@@ -158,6 +158,7 @@ def _check(args: argparse.Namespace) -> int:
     from .engine import run, selected_rules, unknown_rule_ids
     from .explicit import notes_for_non_templates
     from .report import FORMATS as FORMATTERS
+    from .report.safe import printable
 
     config = Config() if args.no_config else find_config()
     options = config.values
@@ -202,8 +203,10 @@ def _check(args: argparse.Namespace) -> int:
     for problem in result.problems:
         label = "note" if problem.skipped else "error"
         print(
-            f"{problem.file}{f':{problem.line}' if problem.line else ''}: {label}: "
-            f"{problem.message}",
+            printable(
+                f"{problem.file}{f':{problem.line}' if problem.line else ''}: {label}: "
+                f"{problem.message}"
+            ),
             file=sys.stderr,
         )
     if result.errors:
