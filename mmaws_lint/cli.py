@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config, ConfigError, find_config
 from .model import ModelError, load_model
+from .shard import Shard, parse_shard
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rules", "explain", "alarms", "checkov-dir")
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="FILE=NAME",
         help="stack name of a template, for ${AWS::StackName} in export names",
+    )
+    check.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="lint only the units (cross-stack groups, cdk.out apps) of shard K of N, for N CI"
+        " runners; shards 1..N together lint every unit once",
     )
     check.add_argument(
         "--companions",
@@ -179,8 +186,15 @@ def _check(args: argparse.Namespace) -> int:
     named, context = paths, []
     if args.companions and options.get("companions", True):
         context = find_companions([p for p in paths if os.path.isfile(p)])
+    shard = _shard(args.shard)
     result = run(
-        [*paths, *context], model, rule_ids, jobs=jobs, stack_names=stack_names, debug=args.debug
+        [*paths, *context],
+        model,
+        rule_ids,
+        jobs=jobs,
+        stack_names=stack_names,
+        debug=args.debug,
+        shard=shard,
     )
     if context:
         result = only_named(result, named)
@@ -214,6 +228,15 @@ def _check(args: argparse.Namespace) -> int:
     if any(f.level in ("error", "warning") for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from .app import App
 from .checks import CheckFunction, Context, load_checks
 from .findings import Finding
 from .model import Model
+from .shard import Shard, select_units
 from .suppress import is_suppressed, suppressions
 from .template.discover import Unit, discover
 from .template.load import LoadProblem
@@ -27,6 +28,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     linted: list[str] = field(default_factory=list)
+    shard: Shard | None = None  # set when the run linted one shard of the units
 
     @property
     def errors(self) -> list[LoadProblem]:
@@ -123,8 +125,11 @@ def run(
     jobs: int = 1,
     stack_names: dict[str, str] | None = None,
     debug: bool = False,
+    shard: Shard | None = None,
 ) -> Result:
     units = discover(paths, stack_names)
+    if shard is not None:
+        units, shard = select_units(units, shard)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
     work = [(unit, model, rule_ids, debug) for unit in units]
     if jobs == 1:
@@ -138,7 +143,7 @@ def run(
             results = list(
                 pool.map(_lint_unit_safely, work, chunksize=max(1, len(work) // (jobs * 4)))
             )
-    total = Result()
+    total = Result(shard=shard)
     for part in results:
         total.findings.extend(part.findings)
         total.problems.extend(part.problems)

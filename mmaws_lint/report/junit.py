@@ -12,13 +12,16 @@ from .safe import printable
 
 
 def render(result: Result, model: Model, rule_ids: list[str]) -> str:
-    root = ET.Element("testsuites", name="mmaws-lint")
+    shard = result.shard
+    # a suffix naming the shard, so reports of all shards can sit in one report group
+    tag = f" [shard {shard.index}/{shard.count}]" if shard is not None else ""
+    root = ET.Element("testsuites", name=f"mmaws-lint{tag}")
     by_file = defaultdict(list)
     for finding in result.findings:
         by_file[finding.file].append(finding)
     total_tests = total_failures = total_errors = 0
     for file in sorted(set(result.linted) | set(by_file)):
-        suite = ET.SubElement(root, "testsuite", name=printable(file))
+        suite = ET.SubElement(root, "testsuite", name=printable(file) + tag)
         tests = failures = 0
         findings = by_file.get(file, [])
         for rule_id in rule_ids:
@@ -51,7 +54,12 @@ def render(result: Result, model: Model, rule_ids: list[str]) -> str:
         total_failures += failures
     for problem in result.errors:
         suite = ET.SubElement(
-            root, "testsuite", name=printable(problem.file), tests="1", failures="0", errors="1"
+            root,
+            "testsuite",
+            name=printable(problem.file) + tag,
+            tests="1",
+            failures="0",
+            errors="1",
         )
         case = ET.SubElement(
             suite, "testcase", name="could not lint", classname=printable(problem.file)
