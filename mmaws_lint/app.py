@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from .template.resolve import Resolver, Target, as_literal
+from .template.scenarios import ALWAYS, OPEN, ConditionSpace, Scenario, condition_names
 from .template.template import Resource, Template
 
 T = TypeVar("T")
@@ -16,6 +17,8 @@ class App:
     def __init__(self, templates: list[Template]) -> None:
         self.templates = templates
         self._resolvers: dict[int, Resolver] = {}
+        self._spaces: dict[int, ConditionSpace] = {}
+        self._scenarios: dict[int, list[Scenario]] = {}
         self._shared: dict[str, Any] = {}
 
     def resolver(self, template: Template) -> Resolver:
@@ -23,6 +26,55 @@ class App:
         if key not in self._resolvers:
             self._resolvers[key] = Resolver(template, self)
         return self._resolvers[key]
+
+    def conditions(self, template: Template) -> ConditionSpace:
+        """The truth values `template`'s conditions can take together (each template its own)."""
+        key = id(template)
+        if key not in self._spaces:
+            self._spaces[key] = ConditionSpace.of(template)
+        return self._spaces[key]
+
+    def scenarios(self, resource: Resource) -> list[Scenario]:
+        """The scenarios `resource` can be deployed in, over the conditions it uses.
+
+        Its own `Condition` holds in each; every `Fn::If` in its properties is fixed. `[ALWAYS]`
+        when it uses no condition, `[]` when its Condition can never hold, `[OPEN]` (fixes
+        nothing, rules see every branch) when there are too many to enumerate.
+        """
+        key = id(resource)
+        found = self._scenarios.get(key)
+        if found is None:
+            found = self._enumerate_scenarios(resource)
+            self._scenarios[key] = found
+        return found
+
+    def _enumerate_scenarios(self, resource: Resource) -> list[Scenario]:
+        names = condition_names(resource.properties)
+        for policy in (resource.deletion_policy, resource.update_replace_policy):
+            if isinstance(policy, dict):
+                names |= condition_names(policy)
+        required = {resource.condition: True} if resource.condition else {}
+        if not names and not required:
+            return [ALWAYS]
+        found = self.conditions(resource.template).scenarios(names | set(required), required)
+        if found is None:
+            return [] if resource.never_deployed else [OPEN]
+        return found
+
+    def coexist(self, a: Resource, b: Resource, a_scenario: Scenario | None = None) -> bool:
+        """Can `a` (in `a_scenario`, when given) and `b` be deployed together?
+
+        Templates of one run keep their conditions apart, so resources of two templates can.
+        """
+        if a.template is not b.template:
+            return True
+        truths: dict[str, bool] = dict(a_scenario.truths) if a_scenario is not None else {}
+        for resource in (a, b):
+            if resource.condition:
+                if truths.get(resource.condition) is False:
+                    return False
+                truths[resource.condition] = True
+        return self.conditions(a.template).possible(truths)
 
     def resources(self, *types: str) -> Iterator[Resource]:
         """Resources of the given types (all when none is given), in a stable order."""

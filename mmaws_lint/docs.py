@@ -13,7 +13,7 @@ from .model import Model, Rule, model_folder, shipped_model
 
 DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 _FAMILY_TITLES = {
-    "engine": "0 · Suppressions",
+    "suppressions": "0 · Suppressions",
     "monitoring": "1 · Monitoring",
     "network": "2 · Network",
     "iam": "3 · IAM",

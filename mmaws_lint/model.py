@@ -19,7 +19,7 @@ _YamlLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 LEVELS = {"E": "error", "W": "warning", "I": "info"}
 FAMILIES = {
-    "0": "engine",
+    "0": "suppressions",
     "1": "monitoring",
     "2": "network",
     "3": "iam",

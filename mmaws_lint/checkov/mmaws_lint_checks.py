@@ -30,7 +30,7 @@ _CATEGORY = {
     "compute": CheckCategories.GENERAL_SECURITY,
     "databases": CheckCategories.BACKUP_AND_RECOVERY,
     "serverless": CheckCategories.GENERAL_SECURITY,
-    "engine": CheckCategories.CONVENTION,
+    "suppressions": CheckCategories.CONVENTION,
 }
 _OPTIONS = find_config().values
 _MODEL = load_model(os.environ.get("MMAWS_LINT_MODEL") or _OPTIONS.get("model"))

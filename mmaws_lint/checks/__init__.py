@@ -1,8 +1,9 @@
-"""Rule logic, one module per family, one function per rule.
+"""Rule logic: one package per family, one module per rule (or small group of related rules).
 
 A check is registered with `@check("WMM501")` and receives a `Context`: the app being linted,
 its own rule entry (settings) and the model's data (catalogs). It yields findings made with
-`ctx.finding(...)`. Modules in this package are discovered, so adding a family adds a file.
+`ctx.finding(...)`. Family packages in this package are discovered, and each family's
+`__init__` imports its rule modules, so adding a family adds a package.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..findings import Finding, finding_at
 from ..model import Model, Rule
 from ..template.nodes import Path
 from ..template.resolve import Resolver
+from ..template.scenarios import Scenario
 from ..template.template import Resource, Template
 
 
@@ -33,9 +35,14 @@ class Context:
     def data(self, key: str) -> Any:
         return self.model.data[key]
 
-    def resolver(self, item: Resource | Template) -> Resolver:
+    def resolver(self, item: Resource | Template, scenario: Scenario | None = None) -> Resolver:
+        """Resolution in the template of `item`, under `scenario` when given."""
         template = item.template if isinstance(item, Resource) else item
-        return self.app.resolver(template)
+        return self.app.resolver(template).under(scenario)
+
+    def scenarios(self, resource: Resource) -> list[Scenario]:
+        """The scenarios `resource` can be deployed in (see `App.scenarios`)."""
+        return self.app.scenarios(resource)
 
     def finding(self, resource: Resource, message: str, path: Path = ()) -> Finding:
         return finding_at(self.rule, resource.template, message, resource, path)

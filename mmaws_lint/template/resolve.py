@@ -20,6 +20,7 @@ from .template import PSEUDO_PARAMETERS, Template
 
 if TYPE_CHECKING:
     from ..app import App
+    from .scenarios import Scenario
 
 MAX_DEPTH = 48
 MAX_COMBINATIONS = 256
@@ -87,12 +88,53 @@ def as_literal(parts: Parts) -> str | None:
 
 
 class Resolver:
-    """Resolution inside one template, with the run's exports for `Fn::ImportValue`."""
+    """Resolution inside one template, with the run's exports for `Fn::ImportValue`.
 
-    def __init__(self, template: Template, app: App | None = None, pseudo: dict | None = None):
+    Under a scenario (`under`), an `Fn::If` on a condition the scenario fixes yields only the
+    chosen branch, and a parameter takes the value the scenario's `Fn::Equals` facts imply.
+    Results are remembered per node, and a node met again while it is being resolved (an
+    export that imports itself, directly or through other templates) is unknown: resolution
+    stays linear in the size of the templates.
+    """
+
+    def __init__(
+        self,
+        template: Template,
+        app: App | None = None,
+        pseudo: dict | None = None,
+        scenario: Scenario | None = None,
+    ):
         self.template = template
         self.app = app
         self.pseudo = pseudo or {}
+        self.scenario = scenario if scenario is not None and scenario.fixes_anything else None
+        self._values_memo: dict[int, set[Parts]] = {}
+        self._references_memo: dict[int, frozenset[Target]] = {}
+        self._in_progress: set[int] = set()
+        self._references_in_progress: set[int] = set()
+        self._scenario_resolvers: dict[Scenario, Resolver] = {}
+
+    def under(self, scenario: Scenario | None) -> Resolver:
+        """This template's resolver as seen in `scenario` (itself when it fixes nothing)."""
+        if scenario is None or not scenario.fixes_anything or scenario is self.scenario:
+            return self
+        base = self
+        if self.scenario is not None:
+            return Resolver(self.template, self.app, self.pseudo, scenario)
+        found = base._scenario_resolvers.get(scenario)
+        if found is None:
+            found = Resolver(self.template, self.app, self.pseudo, scenario)
+            base._scenario_resolvers[scenario] = found
+        return found
+
+    def chosen_branch(self, arguments: Any) -> Any:
+        """For `Fn::If` arguments: the branch this resolver's scenario picks, else None."""
+        if self.scenario is None or not isinstance(arguments, list) or len(arguments) != 3:
+            return None
+        value = self.scenario.holds(arguments[0])
+        if value is None:
+            return None
+        return (arguments[1],) if value else (arguments[2],)
 
     # ---- possible strings -------------------------------------------------------------
 
@@ -109,16 +151,26 @@ class Resolver:
         fn = intrinsic(node)
         if fn is None:
             return {(UNKNOWN,)}
+        key = id(node)
+        known = self._values_memo.get(key)
+        if known is not None:
+            return known
+        if key in self._in_progress:
+            return {(UNKNOWN,)}  # a cycle: the value depends on itself
         name, arg = fn
         handler = self._HANDLERS.get(name)
         if handler is None:
             return {(UNKNOWN,)}
+        self._in_progress.add(key)
         try:
             result = handler(self, arg, depth + 1)
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
-            return {(UNKNOWN,)}
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
+            result = {(UNKNOWN,)}
+        finally:
+            self._in_progress.discard(key)
         if len(result) > MAX_COMBINATIONS:
-            return {(UNKNOWN,)}
+            result = {(UNKNOWN,)}
+        self._values_memo[key] = result
         return result
 
     def literals(self, node: Any) -> set[str] | None:
@@ -150,6 +202,12 @@ class Resolver:
         if name in self.template.resources:
             return {(Sym("ref", name, "", self.template.file),)}
         parameter = self.template.parameters.get(name)
+        if parameter is not None and self.scenario is not None:
+            equal, excluded = self.scenario.parameter_values(name, parameter.allowed_values)
+            if equal is not None:
+                return {(equal,)}
+            if excluded and parameter.has_default and str(parameter.default) in excluded:
+                return {(Sym("param", name, "", self.template.file),)}
         if parameter is not None:
             if (
                 parameter.has_default
@@ -228,6 +286,9 @@ class Resolver:
     def _if(self, arg: Any, depth: int) -> set[Parts]:
         if not isinstance(arg, list) or len(arg) != 3:
             return {(UNKNOWN,)}
+        chosen = self.chosen_branch(arg)
+        if chosen is not None:
+            return self.values(chosen[0], depth)
         return self.values(arg[1], depth) | self.values(arg[2], depth)
 
     def _find_in_map(self, arg: Any, depth: int) -> set[Parts]:
@@ -314,6 +375,9 @@ class Resolver:
             return None
         name, arg = fn
         if name == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+            chosen = self.chosen_branch(arg)
+            if chosen is not None:
+                return [] if is_no_value(chosen[0]) else self.items(chosen[0], depth + 1)
             first, second = self.items(arg[1], depth + 1), self.items(arg[2], depth + 1)
             if (first is None and not is_no_value(arg[1])) or (
                 second is None and not is_no_value(arg[2])
@@ -360,6 +424,10 @@ class Resolver:
             return
         fn = intrinsic(node)
         if fn and fn[0] == "Fn::If" and isinstance(fn[1], list) and len(fn[1]) == 3:
+            chosen = self.chosen_branch(fn[1])
+            if chosen is not None:
+                yield from self.branches(chosen[0], depth + 1)
+                return
             yield from self.branches(fn[1][1], depth + 1)
             yield from self.branches(fn[1][2], depth + 1)
         else:
@@ -369,13 +437,29 @@ class Resolver:
 
     def references(self, node: Any, depth: int = 0) -> set[Target]:
         """Resources of the run that `node` points at, following imports to their exports."""
-        found: set[Target] = set()
-        self._collect_references(node, depth, found)
+        return set(self._references(node, depth))
+
+    def _references(self, node: Any, depth: int) -> frozenset[Target]:
+        if depth > MAX_DEPTH or not isinstance(node, (dict, list)):
+            return frozenset()
+        key = id(node)
+        known = self._references_memo.get(key)
+        if known is not None:
+            return known
+        if key in self._references_in_progress:
+            return frozenset()  # a cycle adds nothing new
+        self._references_in_progress.add(key)
+        try:
+            found = self._collect_references(node, depth)
+        except RecursionError:
+            found = frozenset()
+        finally:
+            self._references_in_progress.discard(key)
+        self._references_memo[key] = found
         return found
 
-    def _collect_references(self, node: Any, depth: int, found: set[Target]) -> None:
-        if depth > MAX_DEPTH:
-            return
+    def _collect_references(self, node: Any, depth: int) -> frozenset[Target]:
+        found: set[Target] = set()
         fn = intrinsic(node)
         if fn is not None:
             name, arg = fn
@@ -383,24 +467,23 @@ class Resolver:
                 for parts in self.values(node, depth):
                     found.update(_targets(parts))
                 if name == "Fn::Sub" and isinstance(arg, list) and len(arg) > 1:
-                    self._collect_references(arg[1], depth + 1, found)
-                return
+                    found |= self._references(arg[1], depth + 1)
+                return frozenset(found)
             if name == "Fn::ImportValue":
                 for resolver, value in self.export_values(arg, depth) or []:
-                    found.update(resolver.references(value, depth + 1))
-                return
+                    found |= resolver._references(value, depth + 1)
+                return frozenset(found)
             if name == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
-                self._collect_references(arg[1], depth + 1, found)
-                self._collect_references(arg[2], depth + 1, found)
-                return
+                chosen = self.chosen_branch(arg)
+                for branch in chosen if chosen is not None else arg[1:]:
+                    found |= self._references(branch, depth + 1)
+                return frozenset(found)
             if name == "Fn::FindInMap":
-                return
-        if isinstance(node, dict):
-            for value in node.values():
-                self._collect_references(value, depth + 1, found)
-        elif isinstance(node, list):
-            for value in node:
-                self._collect_references(value, depth + 1, found)
+                return frozenset()
+        children = node.values() if isinstance(node, dict) else node
+        for value in children:
+            found |= self._references(value, depth + 1)
+        return frozenset(found)
 
     def refers_to(self, node: Any, resource_id: str) -> bool:
         """True when `node` references resource `resource_id` of this template."""

@@ -11,10 +11,13 @@ where a mapping or list was expected, which nobody can enter.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .nodes import Path
 from .resolve import Resolver, intrinsic, is_no_value
+
+if TYPE_CHECKING:
+    from .scenarios import Scenario
 
 # Deeper `Fn::If` nesting than this is not written by people or by the CDK.
 MAX_BRANCH_DEPTH = 16
@@ -33,12 +36,17 @@ OPAQUE = _Marker("OPAQUE")
 
 
 def choices(
-    node: Any, path: Path = (), skip_true_branch_of: frozenset[str] = frozenset(), depth: int = 0
+    node: Any,
+    path: Path = (),
+    skip_true_branch_of: frozenset[str] = frozenset(),
+    depth: int = 0,
+    scenario: Scenario | None = None,
 ) -> Iterator[tuple[Any, Path]]:
     """Each value `node` can be after `Fn::If` choices, with its path; NoValue is ABSENT.
 
     `skip_true_branch_of` names conditions whose true branch is not a configuration the author
     chose (CDK's conditions for Regions that lack a feature): only their false branch counts.
+    Under a `scenario`, an `Fn::If` on a condition it fixes follows the chosen branch only.
     """
     if is_no_value(node):
         yield ABSENT, path
@@ -52,9 +60,18 @@ def choices(
         yield OPAQUE, path
         return
     condition = arguments[0]
+    chosen = scenario.holds(condition) if scenario is not None else None
+    if chosen is not None:
+        index = 1 if chosen else 2
+        yield from choices(
+            arguments[index], (*path, "Fn::If", index), skip_true_branch_of, depth + 1, scenario
+        )
+        return
     if not (isinstance(condition, str) and condition in skip_true_branch_of):
-        yield from choices(arguments[1], (*path, "Fn::If", 1), skip_true_branch_of, depth + 1)
-    yield from choices(arguments[2], (*path, "Fn::If", 2), skip_true_branch_of, depth + 1)
+        yield from choices(
+            arguments[1], (*path, "Fn::If", 1), skip_true_branch_of, depth + 1, scenario
+        )
+    yield from choices(arguments[2], (*path, "Fn::If", 2), skip_true_branch_of, depth + 1, scenario)
 
 
 def lookup(
@@ -62,6 +79,7 @@ def lookup(
     keys: Sequence[str],
     path: Path = (),
     skip_true_branch_of: frozenset[str] = frozenset(),
+    scenario: Scenario | None = None,
 ) -> Iterator[tuple[Any, Path]]:
     """Every value at `keys` below `node`, one per configuration, with its path.
 
@@ -69,16 +87,16 @@ def lookup(
     with no item left is ABSENT). A missing key yields ABSENT with the path of its deepest
     present ancestor; a value that cannot be walked yields OPAQUE.
     """
-    for value, where in choices(node, path, skip_true_branch_of):
+    for value, where in choices(node, path, skip_true_branch_of, scenario=scenario):
         if value is ABSENT or value is OPAQUE or not keys:
             yield value, where
             continue
         key, rest = keys[0], keys[1:]
         if key == "*":
-            yield from _items(value, rest, where, skip_true_branch_of)
+            yield from _items(value, rest, where, skip_true_branch_of, scenario)
         elif isinstance(value, dict) and intrinsic(value) is None:
             if key in value:
-                yield from lookup(value[key], rest, (*where, key), skip_true_branch_of)
+                yield from lookup(value[key], rest, (*where, key), skip_true_branch_of, scenario)
             else:
                 yield ABSENT, where
         else:
@@ -86,7 +104,11 @@ def lookup(
 
 
 def _items(
-    value: Any, rest: Sequence[str], where: Path, skip_true_branch_of: frozenset[str]
+    value: Any,
+    rest: Sequence[str],
+    where: Path,
+    skip_true_branch_of: frozenset[str],
+    scenario: Scenario | None,
 ) -> Iterator[tuple[Any, Path]]:
     if not isinstance(value, list):
         yield OPAQUE, where
@@ -94,13 +116,15 @@ def _items(
     present = [
         (item, item_path)
         for index, element in enumerate(value)
-        for item, item_path in choices(element, (*where, index), skip_true_branch_of)
+        for item, item_path in choices(
+            element, (*where, index), skip_true_branch_of, scenario=scenario
+        )
         if item is not ABSENT
     ]
     if not present:
         yield ABSENT, where
     for item, item_path in present:
-        yield from lookup(item, rest, item_path, skip_true_branch_of)
+        yield from lookup(item, rest, item_path, skip_true_branch_of, scenario)
 
 
 def possible_literals(
@@ -109,10 +133,11 @@ def possible_literals(
     """Every literal the value at `keys` below `node` can take, `Fn::If` branches expanded.
 
     Where the value is absent (or `AWS::NoValue`, or null) it takes `when_absent`, the AWS
-    default, when there is one. None when any configuration is not a known literal.
+    default, when there is one. None when any configuration is not a known literal. Under a
+    resolver's scenario only the branches that scenario picks count.
     """
     found: set[str] = set()
-    for value, _ in lookup(node, keys):
+    for value, _ in lookup(node, keys, scenario=resolver.scenario):
         if value is ABSENT or value is None:
             if when_absent is not None:
                 found.add(when_absent)

@@ -1,12 +1,12 @@
-"""Rules about the linter's own inputs."""
+"""WMM001: suppressions without a reason, which are not honoured."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding, finding_at
-from ..suppress import suppressions
-from . import Context, check
+from ...findings import Finding, finding_at
+from ...suppress import suppressions
+from .. import Context, check
 
 
 @check("WMM001")
