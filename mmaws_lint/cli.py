@@ -11,10 +11,9 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
-from . import __version__
-from .config import Config, ConfigError, find_config
+from . import __version__, conventions
+from .config import ConfigError
 from .model import ModelError, load_model
 from .shard import Shard, parse_shard
 
@@ -50,11 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 clean, 1 findings (warning or error), 2 usage error or a file "
         "that could not be linted. `mmaws-lint PATH...` is short for `mmaws-lint check PATH...`.",
     )
-    parser.add_argument("--version", action="version", version=f"mmaws-lint {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"mmaws-lint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="lint templates, folders and cdk.out assemblies")
-    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="template files, folders (walked for templates) and cdk.out folders; - reads a"
+        " template from standard input",
+    )
     check.add_argument("--format", choices=FORMATS, help="report format (default: text)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument(
@@ -102,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    conventions.add_arguments(check)
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--model", metavar="FILE")
@@ -120,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
+    if args_list and args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version", "-V"):
         args_list.insert(0, "check")
     if args_list[:1] == ["alarms"]:
         from .alarms import main as alarms_main
@@ -161,17 +167,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from . import conventions as conv
+    from .baseline import BaselineError, new_findings, write_baseline
     from .companions import find_companions, only_named
     from .engine import run, selected_rules, unknown_rule_ids
     from .explicit import notes_for_non_templates
     from .report import FORMATS as FORMATTERS
     from .report.safe import printable
+    from .report_file import ReportFileError, write_report
+    from .terminal import Progress, use_colour
 
-    config = Config() if args.no_config else find_config()
+    config = conv.configuration(args)
     options = config.values
-    paths = args.paths
-    if not paths:
-        raise UsageError("no PATH given (files, folders or a cdk.out folder)")
+    if not args.paths:
+        raise UsageError("no PATH given (files, folders, a cdk.out folder, or - for stdin)")
     model = load_model(args.model or options.get("model"))
     select = _split_ids(args.select) if args.select else _split_ids(options.get("select"))
     ignore = _split_ids(args.ignore) if args.ignore else _split_ids(options.get("ignore"))
@@ -183,34 +192,57 @@ def _check(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs is not None else options.get("jobs", 1)
     if jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")
-    named, context = paths, []
-    if args.companions and options.get("companions", True):
-        context = find_companions([p for p in paths if os.path.isfile(p)])
-    shard = _shard(args.shard)
-    result = run(
-        [*paths, *context],
-        model,
-        rule_ids,
-        jobs=jobs,
-        stack_names=stack_names,
-        debug=args.debug,
-        shard=shard,
-    )
-    if context:
-        result = only_named(result, named)
-    if not args.strict:
-        notes_for_non_templates(result, named)
     report_format = args.format or options.get("format", "text")
     if report_format not in FORMATTERS:
         raise UsageError(f"unknown format {report_format!r} (formats: {', '.join(FORMATS)})")
-    report = FORMATTERS[report_format](result, model, rule_ids)
-    output = args.output or options.get("output")
+    try:
+        output = conv.output_file(args, config)
+    except ReportFileError as exc:
+        raise UsageError(str(exc)) from None
+    shard = _shard(args.shard)
+    progress = Progress()
+    with conv.stdin_paths(args) as (paths, stdin_file):
+        context = []
+        if args.companions and options.get("companions", True):
+            context = find_companions([p for p in paths if os.path.isfile(p)])
+        result = run(
+            [*paths, *context],
+            model,
+            rule_ids,
+            jobs=jobs,
+            stack_names=stack_names,
+            debug=args.debug,
+            shard=shard,
+            policy=conv.walk_filter(args, config),
+            progress=progress,
+        )
+        progress.finish()
+        if context:
+            result = only_named(result, paths)
+        if not args.strict:
+            notes_for_non_templates(result, paths)
+    result = conv.rename_stdin(result, stdin_file, args.stdin_filename)
+    try:
+        if args.write_baseline:
+            write_baseline(args.write_baseline, result.findings)
+            print(f"mmaws-lint: wrote {len(result.findings)} findings to {args.write_baseline}")
+            return EXIT_CLEAN
+        baseline = conv.baseline_file(args, config)
+        if baseline:
+            result.findings = new_findings(result.findings, baseline)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    if report_format == "text":
+        colour = output is None and use_colour(args.color, sys.stdout)
+        report = FORMATTERS["text"](result, model, rule_ids, colour=colour, links=args.show_links)
+    else:
+        report = FORMATTERS[report_format](result, model, rule_ids)
     if output:
+        inputs = [*args.paths, *result.linted, *(p.file for p in result.problems)]
         try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
+            write_report(output, report, inputs)
+        except ReportFileError as exc:
+            raise UsageError(str(exc)) from None
     else:
         sys.stdout.write(report)
         sys.stdout.flush()
@@ -225,7 +257,7 @@ def _check(args: argparse.Namespace) -> int:
         )
     if result.errors:
         return EXIT_ERROR
-    if any(f.level in ("error", "warning") for f in result.findings):
+    if any(f.level in ("error", "warning") for f in result.findings) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 

@@ -111,3 +111,7 @@ class WalkFilter:
         if self.excludes and self.excludes.excluded(path, is_dir):
             return True
         return bool(self.gitignore and self.gitignore.ignored(path, is_dir))
+
+    def excluded(self, path: str) -> bool:
+        """For a file named on the command line: exclude patterns only, not .gitignore."""
+        return bool(self.excludes) and self.excludes.excluded(path)
