@@ -44,6 +44,8 @@ def sandbox(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "examples" / "quickstart", tmp_path / "infra")
     shutil.copytree(FIXTURES / "cdk" / "web-service" / "cdk.out", tmp_path / "cdk.out")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "mmaws-lint.yaml").write_text("select: [WMM, EMM]\n")
     (tmp_path / ".git").mkdir()
     return tmp_path
 
