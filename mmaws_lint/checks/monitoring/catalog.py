@@ -235,24 +235,24 @@ def _values(resource: Resource, environment: Environment, *path: str, default: s
     return _lowered(possible_values(environment.resolver(resource), resource.prop(*path), default))
 
 
-def _standard_credits_possible(
+def _credit_modes(
     instance_types: set[str] | None, credit_modes: set[str] | None, environment: Environment
-) -> bool:
-    """Could a burstable type run in standard mode, where an empty balance throttles the CPU?"""
+) -> set[str]:
+    """The CPU credit modes burstable types among `instance_types` can run in: 'standard',
+    where an empty balance throttles the CPU, or 'unlimited', where it bills the surplus."""
     if instance_types is None or credit_modes is None:
-        return False
+        return set()
     unlimited_classes = {
         c.lower() for c in environment.data.get("monitoring_unlimited_by_default", [])
     }
+    found: set[str] = set()
     for instance_type in instance_types:
         if not is_burstable("ec2", instance_type, environment.data):
             continue
-        modes = credit_modes or {
+        found |= credit_modes or {
             "unlimited" if instance_type.split(".")[0] in unlimited_classes else "standard"
         }
-        if "standard" in modes:
-            return True
-    return False
+    return found
 
 
 def _launch_template_data(
@@ -284,41 +284,56 @@ def _when_absent(own: set[str] | None, inherited: set[str] | None) -> set[str] |
     return inherited if own == set() else own
 
 
-def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+def _instance_credit_modes(resource: Resource, environment: Environment) -> set[str]:
     types = _values(resource, environment, "InstanceType")
     modes = _values(resource, environment, "CreditSpecification", "CPUCredits")
     launch_template = resource.prop("LaunchTemplate")
     if launch_template is None:
-        return _standard_credits_possible(types, modes, environment)
+        return _credit_modes(types, modes, environment)
+    found: set[str] = set()
     for template, data in _launch_template_data(resource, launch_template, environment):
         template_types, template_modes = _template_types_and_modes(template, data, environment)
-        if _standard_credits_possible(
+        found |= _credit_modes(
             _when_absent(types, template_types), _when_absent(modes, template_modes), environment
-        ):
-            return True
-    return False
+        )
+    return found
 
 
-def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+def _group_credit_modes(resource: Resource, environment: Environment) -> set[str]:
     mixed = resource.prop("MixedInstancesPolicy", "LaunchTemplate")
     specification = (
         mixed.get("LaunchTemplateSpecification")
         if isinstance(mixed, dict)
         else resource.prop("LaunchTemplate")
     )
+    found: set[str] = set()
     overrides = _override_types(resource, mixed, environment)
     if overrides is not None:
         for template, data in _launch_template_data(resource, specification, environment):
             types, modes = _template_types_and_modes(template, data, environment)
-            if _standard_credits_possible(overrides or types, modes, environment):
-                return True
+            found |= _credit_modes(overrides or types, modes, environment)
     for configuration in environment.referenced(
         resource, resource.prop("LaunchConfigurationName"), "AWS::AutoScaling::LaunchConfiguration"
     ):
         types = _values(configuration, environment, "InstanceType")
-        if _standard_credits_possible(types, set(), environment):
-            return True
-    return False
+        found |= _credit_modes(types, set(), environment)
+    return found
+
+
+def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _instance_credit_modes(resource, environment)
+
+
+def ec2_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _instance_credit_modes(resource, environment)
+
+
+def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _group_credit_modes(resource, environment)
+
+
+def group_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _group_credit_modes(resource, environment)
 
 
 def _override_types(resource: Resource, mixed: Any, environment: Environment) -> set[str] | None:
@@ -358,9 +373,25 @@ def rds_standalone(resource: Resource, environment: Environment) -> bool:
     return not rds_cluster_member(resource, environment)
 
 
-def rds_burstable(resource: Resource, environment: Environment) -> bool:
+def _database_credit_modes(resource: Resource, environment: Environment) -> set[str]:
+    """RDS, Aurora, DocumentDB and Neptune run db.t3 and db.t4g in unlimited mode (always),
+    older burstable classes in standard mode."""
     classes = _values(resource, environment, "DBInstanceClass")
-    return bool(classes and any(is_burstable("rds", c, environment.data) for c in classes))
+    unlimited = {c.lower() for c in environment.data.get("monitoring_unlimited_db_classes", [])}
+    found: set[str] = set()
+    for db_class in classes or ():
+        if is_burstable("rds", db_class, environment.data):
+            family = db_class.removeprefix("db.").split(".")[0]
+            found.add("unlimited" if family in unlimited else "standard")
+    return found
+
+
+def rds_burstable(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _database_credit_modes(resource, environment)
+
+
+def rds_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _database_credit_modes(resource, environment)
 
 
 def rds_gp2_storage(resource: Resource, environment: Environment) -> bool:
@@ -420,11 +451,14 @@ PREDICATES: dict[str, Predicate] = {
     predicate.__name__: predicate
     for predicate in (
         ec2_credits_can_run_out,
+        ec2_bills_surplus_credits,
         group_credits_can_run_out,
+        group_bills_surplus_credits,
         volume_bursts,
         rds_cluster_member,
         rds_standalone,
         rds_burstable,
+        rds_bills_surplus_credits,
         rds_gp2_storage,
         cache_burstable,
         cache_is_memcached,
