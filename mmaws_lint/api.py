@@ -4,10 +4,12 @@ rule IDs), and raises instead of printing."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from .config import Config, find_config
 from .engine import Result, run, selected_rules, unknown_rule_ids
 from .findings import Finding
+from .ignore import Excludes, WalkFilter
 from .model import Model, load_model
 
 
@@ -27,10 +29,12 @@ def lint_result(
     `select`/`ignore`/`model`/`jobs`/`stack_names` left out are read from the project
     configuration (`.mmaws-lint.yaml` or `pyproject.toml`, found from the working directory
     upward, or the file named by `config`); `config=False` ignores configuration files.
+    Folder walks leave out `exclude:` patterns and what `.gitignore` files ignore, as the CLI.
     Raises `ValueError` for a rule ID or prefix that names no rule, `ModelError` for an invalid
     model and `ConfigError` for an invalid configuration file.
     """
-    options = _configuration(config).values
+    configuration = _configuration(config)
+    options = configuration.values
     path_list = [paths] if isinstance(paths, str) else list(paths)
     loaded = model if isinstance(model, Model) else load_model(model or options.get("model"))
     chosen = _ids(select if select is not None else options.get("select", ()))
@@ -45,7 +49,17 @@ def lint_result(
         selected_rules(loaded, chosen, skipped),
         jobs=jobs if jobs is not None else options.get("jobs", 1),
         stack_names=names,
+        policy=_walk_filter(configuration),
     )
+
+
+def _walk_filter(configuration: Config) -> WalkFilter:
+    """What folder walks leave out, as in the CLI: `exclude:` and `.gitignore` files."""
+    excludes = Excludes()
+    if configuration.source and configuration.values.get("exclude"):
+        excludes.add(configuration.values["exclude"], Path(configuration.source).parent)
+    gitignore = configuration.values.get("gitignore", True)
+    return WalkFilter(excludes, gitignore=gitignore, follow_symlinks=False)
 
 
 def lint(

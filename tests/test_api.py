@@ -71,3 +71,15 @@ def test_runs_from_a_checkout_that_shadows_the_install(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "WMM501" in done.stdout
+
+
+def test_walks_leave_out_excluded_and_git_ignored_files(tmp_path: Path, monkeypatch) -> None:
+    for name in ("infra/app.yaml", "legacy/app.yaml", "build/app.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(ONE_INSTANCE)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("build/\n")
+    (tmp_path / ".mmaws-lint.yaml").write_text("exclude: [legacy/]\n")
+    monkeypatch.chdir(tmp_path)
+    assert {f.file for f in mmaws_lint.lint(".", select=["WMM501"])} == {"./infra/app.yaml"}
+    assert len(mmaws_lint.lint(".", select=["WMM501"], config=False)) == 2
