@@ -29,6 +29,8 @@ STACKS = {
     "web-service": {"WebService": "WebService.template.json"},
     "serverless": {"Serverless": "Serverless.template.json"},
     "multi-stack": {"Data": "Data.template.json", "Monitoring": "Monitoring.template.json"},
+    "iam": {"Iam": "Iam.template.json"},
+    "fargate-service": {"FargateService": "FargateService.template.json"},
     "databases": {"Databases": "Databases.template.json"},
 }
 APPS = sorted(STACKS)

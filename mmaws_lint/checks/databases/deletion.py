@@ -11,7 +11,7 @@ from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
 from ...template.walk import ABSENT, OPAQUE, choices
 from .. import Context, check
-from ..monitoring.catalog import nodes_under
+from ..dead_letters import nodes_under
 from .clusters import ResourceKey, key_of
 from .values import literals_in, present
 
