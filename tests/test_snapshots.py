@@ -20,6 +20,7 @@ CASES = {
     "fixtures/cdk/multi-stack/cdk.out": "fixtures/cdk/multi-stack/expected-findings.txt",
     "fixtures/cdk/iam/cdk.out": "fixtures/cdk/iam/expected-findings.txt",
     "fixtures/cdk/fargate-service/cdk.out": "fixtures/cdk/fargate-service/expected-findings.txt",
+    "fixtures/cdk/databases/cdk.out": "fixtures/cdk/databases/expected-findings.txt",
     "examples/quickstart/template.yaml": "examples/quickstart/expected-findings.txt",
 }
 
