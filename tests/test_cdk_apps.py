@@ -29,6 +29,7 @@ STACKS = {
     "web-service": {"WebService": "WebService.template.json"},
     "serverless": {"Serverless": "Serverless.template.json"},
     "multi-stack": {"Data": "Data.template.json", "Monitoring": "Monitoring.template.json"},
+    "fargate-service": {"FargateService": "FargateService.template.json"},
 }
 APPS = sorted(STACKS)
 

@@ -99,22 +99,33 @@ def _when(truths: Mapping[str, bool]) -> str:
 def describe_when(violating: list[Scenario], scenarios: list[Scenario]) -> str:
     """The ' when …' text for findings that hold in `violating` of `scenarios`.
 
-    Empty when every scenario violates (the conditions do not matter). Otherwise the condition
-    values shared by every violating scenario that some other scenario does not share; failing
-    that, each violating scenario spelled out.
+    Empty when every scenario violates (the conditions do not matter). Otherwise the fewest
+    condition values that set the violating scenarios apart; failing that, each violating
+    scenario spelled out.
     """
     if not violating or len(violating) >= len(scenarios):
         return ""
+    deciding = deciding_conditions(violating, scenarios)
+    if deciding:
+        return _when(deciding)
+    spelled = [s.when for s in violating[:3] if s.when]
+    return " or".join(spelled) if spelled else ""
+
+
+def deciding_conditions(violating: list[Scenario], scenarios: list[Scenario]) -> dict[str, bool]:
+    """The fewest condition values shared by every violating scenario that no other scenario
+    has all of (a greedy cover, names in order); {} when no such conjunction exists."""
     others = [s for s in scenarios if s not in violating]
+    if not violating or not others:
+        return {}
     first = violating[0]
     shared = {
         name: value
         for name, value in sorted(first.truths.items())
         if name not in first.required and all(s.truths.get(name) == value for s in violating)
     }
-    # The fewest shared values that no other scenario has all of (greedy cover, names sorted).
     deciding: dict[str, bool] = {}
-    remaining = list(others)
+    remaining = others
     while remaining:
         best = max(
             (n for n in shared if n not in deciding),
@@ -122,14 +133,10 @@ def describe_when(violating: list[Scenario], scenarios: list[Scenario]) -> str:
             default=None,
         )
         if best is None or not any(s.truths.get(best) != shared[best] for s in remaining):
-            deciding = {}
-            break
+            return {}
         deciding[best] = shared[best]
         remaining = [s for s in remaining if s.truths.get(best) == shared[best]]
-    if deciding:
-        return _when(dict(sorted(deciding.items())))
-    spelled = [s.when for s in violating[:3] if s.when]
-    return " or".join(spelled) if spelled else ""
+    return dict(sorted(deciding.items()))
 
 
 # ---- which conditions a value uses ------------------------------------------------------

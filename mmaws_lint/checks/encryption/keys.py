@@ -10,6 +10,7 @@ from typing import Any
 from ...findings import Finding
 from ...template.nodes import Path
 from ...template.resolve import Parts, Resolver, Sym, Target
+from ...template.scenarios import Scenario, describe_when
 from ...template.symbols import has_unknown
 from ...template.template import Resource
 from ...template.walk import ABSENT, choices
@@ -255,27 +256,47 @@ def _pending_days(resolver: Resolver, key: Resource) -> Iterator[int]:
 def key_without_rotation(ctx: Context) -> Iterator[Finding]:
     symmetric = {spec.lower() for spec in ctx.setting("symmetric_key_specs", [])}
     rotatable = {origin.lower() for origin in ctx.setting("rotatable_origins", [])}
-    for key in deployed(ctx.app.resources("AWS::KMS::Key")):
-        resolver = ctx.resolver(key)
-        specs = possible_literals(resolver, key.properties, "KeySpec")
-        origins = possible_literals(resolver, key.properties, "Origin")
-        if specs is None or origins is None:
-            continue
-        if not specs - {""} <= symmetric or not origins - {""} <= rotatable:
-            continue
-        path = _rotation_off(resolver, key)
-        if path is not None:
+    for key in ctx.app.resources("AWS::KMS::Key"):
+        scenarios = ctx.scenarios(key)
+        violating: list[Scenario] = []
+        first: Path | None = None
+        for scenario in scenarios:
+            path = _rotation_off_if_rotatable(
+                ctx.resolver(key, scenario), key, symmetric, rotatable
+            )
+            if path is not None:
+                violating.append(scenario)
+                first = path if first is None else first
+        if first is not None:
             yield ctx.finding(
                 key,
-                f"{key.logical_id} is a symmetric key whose material never rotates; set"
-                " EnableKeyRotation: true",
-                path=path,
+                f"{key.logical_id} is a symmetric key whose material never rotates"
+                f"{describe_when(violating, scenarios)}; set EnableKeyRotation: true",
+                path=first,
             )
+
+
+def _rotation_off_if_rotatable(
+    resolver: Resolver, key: Resource, symmetric: set[str], rotatable: set[str]
+) -> Path | None:
+    """Where rotation is off, for a key that can rotate: symmetric, with material from KMS
+    (in the resolver's scenario, where a condition on the key spec decides both)."""
+    specs = possible_literals(resolver, key.properties, "KeySpec")
+    origins = possible_literals(resolver, key.properties, "Origin")
+    if specs is None or origins is None:
+        return None
+    if not specs - {""} <= symmetric or not origins - {""} <= rotatable:
+        return None
+    return _rotation_off(resolver, key)
 
 
 def _rotation_off(resolver: Resolver, key: Resource) -> Path | None:
     """Where rotation is off in some configuration (the resource when the property is missing)."""
-    for value, path in choices(key.prop("EnableKeyRotation"), ("Properties", "EnableKeyRotation")):
+    for value, path in choices(
+        key.prop("EnableKeyRotation"),
+        ("Properties", "EnableKeyRotation"),
+        scenario=resolver.scenario,
+    ):
         if value is None or value is ABSENT:
             return () if value is None else path
         literals = resolver.literals(value)

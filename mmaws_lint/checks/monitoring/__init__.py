@@ -4,6 +4,6 @@ alarms must fire before latency suffers.
 Importing the rule modules registers their checks.
 """
 
-from . import alarm_actions, finite_resources, utilization_thresholds
+from . import alarm_actions, finite_resources, optional, utilization_thresholds
 
-__all__ = ["alarm_actions", "finite_resources", "utilization_thresholds"]
+__all__ = ["alarm_actions", "finite_resources", "optional", "utilization_thresholds"]

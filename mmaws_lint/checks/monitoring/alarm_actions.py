@@ -46,22 +46,33 @@ class FedAlarms:
 def alarm_notifies_nobody(ctx: Context) -> Iterator[Finding]:
     consumers = frozenset(ctx.setting("alarm_consumer_properties", []))
     fed = ctx.app.shared("monitoring.fed_alarms", lambda app: _fed_alarms(app, consumers))
-    for alarm in ctx.app.resources("AWS::CloudWatch::Alarm"):
-        resolver = ctx.resolver(alarm)
-        silence = _silence(alarm, resolver)
-        if silence is None or fed.includes(alarm, resolver):
+    for alarm in ctx.app.resources(*ALARM_TYPES):
+        if fed.includes(alarm, ctx.resolver(alarm)):
             continue
-        path, reason = silence
+        # Silent in some scenarios only is optional monitoring (IMM104), not this warning.
+        silences = [silence(alarm, ctx.resolver(alarm, s)) for s in ctx.scenarios(alarm)]
+        if not silences or any(found is None for found in silences):
+            continue
+        path, reason = silences[0]  # type: ignore[misc]
+        fix = _COMPOSITE_FIX if alarm.type == _COMPOSITE else _ALARM_FIX
         yield ctx.finding(
             alarm,
-            f"{alarm.logical_id} {reason}, so it changes state without telling anyone; send it"
-            " to an SNS topic, a scaling policy or an EC2 action in AlarmActions, or feed it"
-            " into a composite alarm that does",
+            f"{alarm.logical_id} {reason}, so it changes state without telling anyone; {fix}",
             path=path,
         )
 
 
-def _silence(alarm: Resource, resolver: Resolver) -> tuple[Path, str] | None:
+_COMPOSITE = "AWS::CloudWatch::CompositeAlarm"
+_ALARM_FIX = (
+    "send it to an SNS topic, a scaling policy or an EC2 action in AlarmActions, or feed it"
+    " into a composite alarm that does"
+)
+_COMPOSITE_FIX = (
+    "send it to an SNS topic in AlarmActions, or feed it into a composite alarm that does"
+)
+
+
+def silence(alarm: Resource, resolver: Resolver) -> tuple[Path, str] | None:
     """Where and why the alarm can never act, or None when some configuration acts."""
     actions = alarm.prop("AlarmActions")
     if actions is None:
@@ -80,12 +91,12 @@ def _silence(alarm: Resource, resolver: Resolver) -> tuple[Path, str] | None:
 
 
 def _may_notify(alarm: Resource, resolver: Resolver) -> bool:
-    return _silence(alarm, resolver) is None
+    return silence(alarm, resolver) is None
 
 
 _RULE_FUNCTION = re.compile(r"\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*\"?([^\")]*?)\"?\s*\)")
 _PLACEHOLDER = "\x00"
-_ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
 
 
 def _fed_alarms(app: App, consumer_properties: frozenset[str]) -> FedAlarms:
@@ -95,7 +106,7 @@ def _fed_alarms(app: App, consumer_properties: frozenset[str]) -> FedAlarms:
     for resource in app.resources():
         if resource.type == "AWS::Events::Rule" and _matches_alarm_state_changes(resource):
             fed.every_alarm = True  # the rule's pattern decides which alarms; assume any
-        elif resource.type not in _ALARM_TYPES:
+        elif resource.type not in ALARM_TYPES:
             resolver = app.resolver(resource.template)
             for node in nodes_under(resource.properties, consumer_properties):
                 fed.add(*_named_alarms(resolver, node))

@@ -10,7 +10,7 @@ reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from ...template.resolve import Resolver, is_no_value
 from ...template.template import Resource
 from ...template.walk import possible_literals
 from .. import PREDICATES, predicate
-from ..burstable import is_burstable
+from ..burstable import always_unlimited, is_burstable
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 
@@ -229,29 +229,31 @@ def nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
 
 # ---- predicates ---------------------------------------------------------------------------
 
+Predicate = Callable[[Resource, Environment], bool]
+
 
 def _values(resource: Resource, environment: Environment, *path: str, default: str | None = None):
     return _lowered(possible_values(environment.resolver(resource), resource.prop(*path), default))
 
 
-def _standard_credits_possible(
+def _credit_modes(
     instance_types: set[str] | None, credit_modes: set[str] | None, environment: Environment
-) -> bool:
-    """Could a burstable type run in standard mode, where an empty balance throttles the CPU?"""
+) -> set[str]:
+    """The CPU credit modes burstable types among `instance_types` can run in: 'standard',
+    where an empty balance throttles the CPU, or 'unlimited', where it bills the surplus."""
     if instance_types is None or credit_modes is None:
-        return False
+        return set()
     unlimited_classes = {
         c.lower() for c in environment.data.get("monitoring_unlimited_by_default", [])
     }
+    found: set[str] = set()
     for instance_type in instance_types:
         if not is_burstable("ec2", instance_type, environment.data):
             continue
-        modes = credit_modes or {
+        found |= credit_modes or {
             "unlimited" if instance_type.split(".")[0] in unlimited_classes else "standard"
         }
-        if "standard" in modes:
-            return True
-    return False
+    return found
 
 
 def _launch_template_data(
@@ -283,43 +285,60 @@ def _when_absent(own: set[str] | None, inherited: set[str] | None) -> set[str] |
     return inherited if own == set() else own
 
 
-@predicate
-def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+def _instance_credit_modes(resource: Resource, environment: Environment) -> set[str]:
     types = _values(resource, environment, "InstanceType")
     modes = _values(resource, environment, "CreditSpecification", "CPUCredits")
     launch_template = resource.prop("LaunchTemplate")
     if launch_template is None:
-        return _standard_credits_possible(types, modes, environment)
+        return _credit_modes(types, modes, environment)
+    found: set[str] = set()
     for template, data in _launch_template_data(resource, launch_template, environment):
         template_types, template_modes = _template_types_and_modes(template, data, environment)
-        if _standard_credits_possible(
+        found |= _credit_modes(
             _when_absent(types, template_types), _when_absent(modes, template_modes), environment
-        ):
-            return True
-    return False
+        )
+    return found
 
 
-@predicate
-def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+def _group_credit_modes(resource: Resource, environment: Environment) -> set[str]:
     mixed = resource.prop("MixedInstancesPolicy", "LaunchTemplate")
     specification = (
         mixed.get("LaunchTemplateSpecification")
         if isinstance(mixed, dict)
         else resource.prop("LaunchTemplate")
     )
+    found: set[str] = set()
     overrides = _override_types(resource, mixed, environment)
     if overrides is not None:
         for template, data in _launch_template_data(resource, specification, environment):
             types, modes = _template_types_and_modes(template, data, environment)
-            if _standard_credits_possible(overrides or types, modes, environment):
-                return True
+            found |= _credit_modes(overrides or types, modes, environment)
     for configuration in environment.referenced(
         resource, resource.prop("LaunchConfigurationName"), "AWS::AutoScaling::LaunchConfiguration"
     ):
         types = _values(configuration, environment, "InstanceType")
-        if _standard_credits_possible(types, set(), environment):
-            return True
-    return False
+        found |= _credit_modes(types, set(), environment)
+    return found
+
+
+@predicate
+def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _instance_credit_modes(resource, environment)
+
+
+@predicate
+def ec2_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _instance_credit_modes(resource, environment)
+
+
+@predicate
+def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
+    return "standard" in _group_credit_modes(resource, environment)
+
+
+@predicate
+def group_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _group_credit_modes(resource, environment)
 
 
 def _override_types(resource: Resource, mixed: Any, environment: Environment) -> set[str] | None:
@@ -362,10 +381,26 @@ def rds_standalone(resource: Resource, environment: Environment) -> bool:
     return not rds_cluster_member(resource, environment)
 
 
+def _database_credit_modes(resource: Resource, environment: Environment) -> set[str]:
+    """RDS, Aurora, DocumentDB and Neptune run db.t3 and db.t4g in unlimited mode (always),
+    older burstable classes in standard mode."""
+    classes = _values(resource, environment, "DBInstanceClass")
+    found: set[str] = set()
+    for db_class in classes or ():
+        if is_burstable("rds", db_class, environment.data):
+            unlimited = always_unlimited("rds", db_class, environment.data)
+            found.add("unlimited" if unlimited else "standard")
+    return found
+
+
 @predicate
 def rds_burstable(resource: Resource, environment: Environment) -> bool:
-    classes = _values(resource, environment, "DBInstanceClass")
-    return bool(classes and any(is_burstable("rds", c, environment.data) for c in classes))
+    return "standard" in _database_credit_modes(resource, environment)
+
+
+@predicate
+def rds_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
+    return "unlimited" in _database_credit_modes(resource, environment)
 
 
 @predicate
@@ -435,5 +470,5 @@ def holds(name: str | None, resource: Resource, environment: Environment) -> boo
     """True when predicate `name` holds (no name: always); an unknown name never holds."""
     if name is None:
         return True
-    found = PREDICATES.get(name)
-    return found is not None and found(resource, environment)
+    predicate = PREDICATES.get(name)
+    return predicate is not None and predicate(resource, environment)

@@ -42,16 +42,26 @@ ConditionKey = tuple[str, str] | None  # (file, condition name); None: always ex
 _CACHE_NODE_SUFFIX = re.compile(r"-\d{3,4}(-\d{3})?$")
 _NODE_NAMED_TYPES = frozenset({"AWS::ElastiCache::ReplicationGroup"})
 _INSIGHTS_METRIC = re.compile(r"SELECT\s+\w+\s*\(\s*\"?([\w.]+)\"?\s*\)", re.IGNORECASE)
+_STATE_MACHINE_TYPES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
+_DEFINITION_PROPERTIES = ("Definition", "DefinitionString", "DefinitionSubstitutions")
+_EXECUTION_FAILURES = frozenset({"ExecutionsFailed", "ExecutionThrottled", "ExecutionsTimedOut"})
+_FUNCTION_TYPES = frozenset({"AWS::Lambda::Function", "AWS::Serverless::Function"})
 _INSIGHTS_NAMESPACE = re.compile(r"FROM\s+(?:SCHEMA\s*\(\s*)?\"?([\w/.:-]+)\"?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Unwatched:
-    """A resource of the catalog with the capacities no alarm watches."""
+    """A resource of the catalog with the capacities no alarm watches (`capacities`), and
+    those watched only by alarms that a condition can switch off (`optional`, with the names
+    of those conditions)."""
 
     resource: Resource
     entry: Entry
     capacities: tuple[Capacity, ...]
+    optional: tuple[tuple[Capacity, frozenset[str]], ...] = ()
+
+
+WATCHED, OPTIONAL, MISSING = "watched", "optional", "missing"
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,7 @@ class AlarmIndex:
                 self._add_group_policy(resource, scaling)
             elif resource.type == "AWS::ApplicationAutoScaling::ScalingPolicy":
                 self._add_application_policy(resource, scaling)
+        self._add_state_machine_tasks()
 
     def _names(self, model: Model) -> NameIndex:
         names = NameIndex()
@@ -162,13 +173,42 @@ class AlarmIndex:
             elif "Expression" in query:
                 self._add_insights_query(resolver, condition, query["Expression"])
 
+    def _add_state_machine_tasks(self) -> None:
+        """An alarm on a state machine's failed, throttled or timed-out executions also
+        watches the failures and throttles of the functions its tasks invoke: a task error
+        fails the execution that the alarm counts."""
+        for machine in self.app.resources(*_STATE_MACHINE_TYPES):
+            table = self.watched.get(resource_key(machine))
+            if not table:
+                continue
+            conditions = set()
+            for (namespace, metric), found in table.items():
+                if namespace in ("AWS/States", None) and (
+                    metric in _EXECUTION_FAILURES or metric is None
+                ):
+                    conditions |= found
+            if not conditions:
+                continue
+            resolver = self.app.resolver(machine.template)
+            for name in _DEFINITION_PROPERTIES:
+                for target in resolver.references(machine.prop(name)):
+                    function = self.app.resource_at(target)
+                    if function is None or function.type not in _FUNCTION_TYPES:
+                        continue
+                    tasks = self.watched[resource_key(function)]
+                    for metric in ("Errors", "Throttles"):
+                        tasks[("AWS/Lambda", metric)] |= conditions
+
     def _add_handed_over(self, holder: Resource) -> None:
         """A resource handed to a nested stack may be watched by alarms in that stack, which
         the linter does not see."""
         resolver = self.app.resolver(holder.template)
-        condition = _condition_key(holder)
         for target in resolver.references(holder.prop("Parameters")):
-            self.watched[(target.file, target.logical_id)][(None, None)].add(condition)
+            handed = self.app.resource_at(target)
+            # Without the nested stack the resource is not used there either: what the stack
+            # does with it (an alarm, a custom resource) is not the author's optional monitoring.
+            if handed is not None and self.app.coexist(holder, handed):
+                self.watched[(target.file, target.logical_id)][(None, None)].add(None)
 
     def _add_insights_query(self, resolver: Resolver, condition: ConditionKey, node: Any) -> None:
         """A Metrics Insights query (`SELECT AVG(CPUUtilization) FROM SCHEMA(...)`) watches every
@@ -275,8 +315,13 @@ class AlarmIndex:
 
     # ---- answering --------------------------------------------------------------------------
 
-    def covers(self, resource: Resource, entry: Entry, capacity: Capacity) -> bool:
-        condition = _condition_key(resource)
+    def coverage(
+        self, resource: Resource, entry: Entry, capacity: Capacity
+    ) -> tuple[str, frozenset[str]]:
+        """WATCHED when an alarm watches the capacity wherever the resource exists; OPTIONAL
+        (with the alarms' conditions) when alarms exist only in some of those scenarios;
+        MISSING when no alarm can exist together with the resource."""
+        switches: set[str] = set()
         for key in self._keys(resource, entry):
             table = self.watched.get(key)
             if not table:
@@ -288,10 +333,30 @@ class AlarmIndex:
                     (entry.namespace, None),
                     (None, None),
                 ):
-                    conditions = table.get(metric_key)
-                    if conditions and (None in conditions or condition in conditions):
-                        return True
-        return False
+                    for condition in table.get(metric_key, ()):
+                        relation = self._relation(resource, condition)
+                        if relation == WATCHED:
+                            return WATCHED, frozenset()
+                        if relation == OPTIONAL and condition is not None:
+                            switches.add(condition[1])
+        return (OPTIONAL, frozenset(switches)) if switches else (MISSING, frozenset())
+
+    def _relation(self, resource: Resource, alarm_condition: ConditionKey) -> str:
+        """Does an alarm with this Condition exist wherever `resource` does?"""
+        if alarm_condition is None:
+            return WATCHED
+        file, name = alarm_condition
+        if file != resource.template.file:
+            return OPTIONAL  # each template's conditions are its own: nothing ties them
+        space = self.app.conditions(resource.template)
+        if name == resource.condition:
+            return WATCHED
+        held = {resource.condition: True} if resource.condition else {}
+        if not space.possible({**held, name: False}):
+            return WATCHED  # the alarm's condition holds wherever the resource's does
+        if space.possible({**held, name: True}):
+            return OPTIONAL
+        return MISSING
 
     def _keys(self, resource: Resource, entry: Entry) -> set[ResourceKey]:
         keys = {resource_key(resource), ANY_RESOURCE}
@@ -309,14 +374,18 @@ class AlarmIndex:
             for entry in by_type[resource.type]:
                 if not holds(entry.variant, resource, self.environment):
                     continue
-                missing = tuple(
-                    capacity
-                    for capacity in entry.capacities
-                    if holds(capacity.when, resource, self.environment)
-                    and not self.covers(resource, entry, capacity)
-                )
-                if missing:
-                    yield Unwatched(resource, entry, missing)
+                missing: list[Capacity] = []
+                optional: list[tuple[Capacity, frozenset[str]]] = []
+                for capacity in entry.capacities:
+                    if not holds(capacity.when, resource, self.environment):
+                        continue
+                    state, switches = self.coverage(resource, entry, capacity)
+                    if state == MISSING:
+                        missing.append(capacity)
+                    elif state == OPTIONAL:
+                        optional.append((capacity, switches))
+                if missing or optional:
+                    yield Unwatched(resource, entry, tuple(missing), tuple(optional))
                 break  # a resource takes the first variant that fits
 
 

@@ -15,7 +15,8 @@ from .wording import either
 @check("WMM101")
 def finite_resource_without_alarm(ctx: Context) -> Iterator[Finding]:
     for unwatched in unwatched_resources(ctx.app, ctx.model):
-        yield ctx.finding(unwatched.resource, unwatched_message(unwatched))
+        if unwatched.capacities:  # capacities watched only in some scenarios are IMM104's
+            yield ctx.finding(unwatched.resource, unwatched_message(unwatched))
 
 
 def unwatched_message(unwatched: Unwatched) -> str:
