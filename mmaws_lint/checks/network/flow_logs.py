@@ -17,13 +17,13 @@ from typing import Any
 from ...app import App
 from ...findings import Finding
 from ...template.resolve import Parts, Resolver, Sym, intrinsic
+from ...template.symbols import has_unknown
 from ...template.template import Resource, Template
 from .. import Context, check
 from .attachments import GroupKey, branches, key_of
 
 VPC = "AWS::EC2::VPC"
 FLOW_LOG = "AWS::EC2::FlowLog"
-_DEPLOY_TIME = ("param", "import", "unknown")
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def _unknown_target(resolver: Resolver, flow_log: FlowLog, node: Any) -> Unknown
                 imports.extend(resolver.values(function[1]) or {(Sym("unknown"),)})
             continue
         for parts in resolver.values(value):
-            if any(isinstance(p, Sym) and p.kind in _DEPLOY_TIME for p in parts):
+            if has_unknown(parts):
                 any_other = True
     if not any_other and not imports:
         return None
