@@ -13,9 +13,12 @@ def render(result: Result, model: Model, rule_ids: list[str]) -> str:
     summary = (
         f"{_plural(len(result.findings), 'finding')} in {_plural(len(result.linted), 'template')}"
     )
-    if result.errors:
-        unlinted = len({problem.file for problem in result.errors})
-        summary += f"; {_plural(unlinted, 'file')} could not be linted"
+    if result.unlinted_files:
+        summary += f"; {_plural(len(result.unlinted_files), 'file')} could not be linted"
+    if result.rule_failures:
+        failed = [f"{p.rule} on {p.file}" for p in result.rule_failures]
+        shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+        summary += f"; {_plural(len(failed), 'rule failure')} ({shown})"
     lines.append(summary)
     return "\n".join(lines) + "\n"
 
