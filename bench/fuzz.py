@@ -83,26 +83,33 @@ def main() -> int:
             if (index + 1) % 1000 == 0:
                 print(f"{index + 1} mutants, {len(failures)} failures, "
                       f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+                if args.json:  # a long run stopped early still leaves its numbers
+                    _summary(args, start, index + 1, started, cycles, kinds, failures, timings)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _summary(args, start, count, started, cycles, kinds, failures, timings, echo=True)
+    return 1 if failures else 0
+
+
+def _summary(args, start, done, started, cycles, kinds, failures, timings, echo=False) -> None:  # type: ignore[no-untyped-def]
     elapsed = time.perf_counter() - started
-    timings.sort(reverse=True)
-    print(f"\nseed {args.seed}, mutants {start}..{start + count - 1} ({count}), "
-          f"{elapsed:.0f} s, export cycles {'on' if cycles else 'off'}")  # fmt: skip
-    print("mutations:", ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
-    print("slowest:")
-    for seconds, entry, name, source, mutations in timings[:5]:
-        print(f"  {seconds:6.3f} s  {entry:15} {name}  {mutations}  {source}")
-    print(f"failures: {len(failures)}")
-    for failure in failures:
-        print(f"  {failure}")
+    slowest = sorted(timings, reverse=True)[:20]
+    if echo:
+        print(f"\nseed {args.seed}, mutants {start}..{start + done - 1} ({done}), "
+              f"{elapsed:.0f} s, export cycles {'on' if cycles else 'off'}")  # fmt: skip
+        print("mutations:", ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+        print("slowest:")
+        for seconds, entry, name, source, mutations in slowest[:5]:
+            print(f"  {seconds:6.3f} s  {entry:15} {name}  {mutations}  {source}")
+        print(f"failures: {len(failures)}")
+        for failure in failures:
+            print(f"  {failure}")
     if args.json:
         args.json.write_text(json.dumps({
-            "seed": args.seed, "start": start, "mutants": count, "seconds": elapsed,
+            "seed": args.seed, "start": start, "mutants": done, "seconds": elapsed,
             "export_cycles": cycles, "mutations": kinds, "failures": failures,
-            "slowest": timings[:20],
+            "slowest": slowest,
         }, indent=2))  # fmt: skip
-    return 1 if failures else 0
 
 
 if __name__ == "__main__":

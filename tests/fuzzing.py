@@ -351,6 +351,8 @@ PAIR_MUTATIONS: dict[str, Callable[[random.Random, dict, dict], str]] = {
 }
 
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 # ---- mutants -----------------------------------------------------------------------------
 
 
@@ -379,11 +381,21 @@ def make_mutant(
         sys.setrecursionlimit(limit)
 
 
+_FIXTURES_AMONG: dict[int, list[Path]] = {}
+
+
+def _fixtures_among(sources: list[Path]) -> list[Path]:
+    key = id(sources)
+    if key not in _FIXTURES_AMONG:
+        _FIXTURES_AMONG[key] = [path for path in sources if path.is_relative_to(FIXTURES)]
+    return _FIXTURES_AMONG[key]
+
+
 def _make_mutant(seed: int, number: int, sources: list[Path], pairs: bool, cycles: bool) -> Mutant:
     rng = random.Random(f"{seed}:{number}")
     tree = None
     source = sources[0]
-    fixtures = [path for path in sources if path.is_relative_to(FIXTURES)]
+    fixtures = _fixtures_among(sources)
     for _ in range(20):  # corpus files that are not templates are passed over
         # Fixtures hold what each rule reads, the corpus what people write: half and half.
         source = rng.choice(fixtures if fixtures and rng.random() < 0.5 else sources)
@@ -392,7 +404,7 @@ def _make_mutant(seed: int, number: int, sources: list[Path], pairs: bool, cycle
             break
     if tree is None:
         tree = {"Resources": {"Web": {"Type": "AWS::EC2::Instance"}}}
-    tree = copy.deepcopy(tree)
+    tree = _plain(tree)  # a fresh copy to mutate
     kinds = list(MUTATIONS)
     weights = [_WEIGHTS.get(kind, 1) for kind in kinds]
     applied = [
@@ -415,9 +427,14 @@ def _make_mutant(seed: int, number: int, sources: list[Path], pairs: bool, cycle
 
 def serialise(tree: Any, as_json: bool) -> str:
     if as_json:
-        text = json.dumps(tree, indent=1, allow_nan=True)
+        # One line (the fast encoder) or indented, so positions are exercised too.
+        text = json.dumps(tree, indent=1 if len(str(tree)) < 20000 else None, allow_nan=True)
         return text.replace(f'"{_HUGE}"', _HUGE_DIGITS)
-    text = yaml.safe_dump(tree, allow_unicode=True, sort_keys=False, width=120)
+    options: dict[str, Any] = {"allow_unicode": True, "sort_keys": False, "width": 120}
+    try:
+        text = yaml.dump(tree, Dumper=_Dumper, **options)
+    except UnicodeEncodeError:  # libyaml cannot write half a surrogate pair; PyYAML can
+        text = yaml.dump(tree, Dumper=yaml.SafeDumper, **options)
     return text.replace(f"'{_HUGE}'", _HUGE_DIGITS).replace(_HUGE, _HUGE_DIGITS)
 
 
