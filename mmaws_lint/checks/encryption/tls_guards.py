@@ -240,7 +240,7 @@ def _symbol(app: App, symbol: Sym) -> str | None:
     if symbol.kind not in ("ref", "getatt"):
         return None
     resource = _resource(app, symbol)
-    if resource is None:
+    if resource is None or resource.type not in _NAMES:  # a custom or other resource: unknown
         return None
     name = _name(app, resource)
     kind, attribute = resource.type, symbol.attr if symbol.kind == "getatt" else "Ref"
