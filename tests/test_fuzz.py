@@ -87,3 +87,36 @@ def test_mutants_are_reproducible(sources: list[Path]) -> None:
         again.files,
     )
     assert fuzzing.make_mutant(SEED, 8, sources).files != first.files
+
+
+# Crashes the fuzzer found, kept as plain templates (mutant numbers shift when seeds change).
+FOUND_BY_FUZZING = {
+    "sam-event-type-not-a-name": """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context): pass"
+      Events:
+        Upload:
+          Type: {Ref: EventType}
+""",
+    "sam-globals-without-the-transform": """\
+Globals:
+  Function: {Runtime: python3.12, Timeout: 5}
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: index.handler, CodeUri: .}
+""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(FOUND_BY_FUZZING))
+def test_what_the_fuzzer_found_stays_fixed(case: str, tmp_path: Path) -> None:
+    mutant = fuzzing.Mutant(0, 0, case, ["found"], {f"{case}.yaml": FOUND_BY_FUZZING[case]})
+    for outcome in (fuzzing.check_api(mutant, tmp_path), fuzzing.check_plugin(mutant)):
+        assert outcome.failure == ""
