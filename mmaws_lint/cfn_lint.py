@@ -20,6 +20,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from .app import App
+from .companions import companion_templates
 from .config import ConfigError, find_config
 from .engine import check_app, selected_rules
 from .findings import Finding
@@ -91,9 +92,11 @@ class _Engine:
             data = Map()
         merge_sam_globals(data)
         template = Template(file=filename, data=data, stack_name=Path(filename).stem.split(".")[0])
-        result = check_app(App([template]), model, self._rule_ids)
+        companions = companion_templates(filename) if os.path.isfile(filename) else []
+        result = check_app(App([template, *companions]), model, self._rule_ids)
         for finding in result.findings:
-            answer.by_rule.setdefault(finding.rule, []).append(finding)
+            if finding.file == filename:  # companions are context, reported when linted
+                answer.by_rule.setdefault(finding.rule, []).append(finding)
         answer.crashes = {p.rule: p.message for p in result.rule_failures if p.rule is not None}
 
 

@@ -20,6 +20,7 @@ from checkov.common.bridgecrew.severities import BcSeverities, Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 from mmaws_lint.app import App
+from mmaws_lint.companions import companion_templates
 from mmaws_lint.config import ConfigError, find_config
 from mmaws_lint.engine import check_app, selected_rules
 from mmaws_lint.model import Model, ModelError, Rule, load_model
@@ -83,9 +84,9 @@ def _judge(file: str) -> _Verdict:
     if not isinstance(loaded, Template):
         verdict.undecided[EVERY_RULE] = str(loaded) if loaded else f"{file}: not read"
         return verdict
-    result = check_app(App([loaded]), _MODEL, _RULE_IDS)
+    result = check_app(App([loaded, *companion_templates(file)]), _MODEL, _RULE_IDS)
     for finding in result.findings:
-        if finding.resource:
+        if finding.resource and finding.file == file:  # companions are context
             verdict.failing.setdefault(finding.rule, set()).add(finding.resource)
     for failure in result.rule_failures:
         verdict.undecided[str(failure.rule)] = str(failure)

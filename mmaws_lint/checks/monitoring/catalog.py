@@ -455,6 +455,35 @@ def topic_delivers_over_http(resource: Resource, environment: Environment) -> bo
     )
 
 
+# ---- databases family (issue 14) ------------------------------------------------------------
+
+
+@predicate
+def instance_is_serverless(resource: Resource, environment: Environment) -> bool:
+    """An Aurora, DocumentDB or Neptune serverless instance (class db.serverless)."""
+    classes = _values(resource, environment, "DBInstanceClass")
+    return classes == {"db.serverless"}
+
+
+@predicate
+def aurora_provisioned_instance(resource: Resource, environment: Environment) -> bool:
+    return rds_cluster_member(resource, environment) and not instance_is_serverless(
+        resource, environment
+    )
+
+
+@predicate
+def aurora_serverless_v1(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "EngineMode")
+    return modes == {"serverless"}
+
+
+@predicate
+def rds_multi_az_cluster(resource: Resource, environment: Environment) -> bool:
+    """A Multi-AZ DB cluster (MySQL or PostgreSQL): its instances are not resources."""
+    return resource.prop("DBClusterInstanceClass") is not None
+
+
 def holds(name: str | None, resource: Resource, environment: Environment) -> bool:
     """True when predicate `name` holds (no name: always); an unknown name never holds."""
     if name is None:
