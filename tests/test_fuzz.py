@@ -104,6 +104,22 @@ Resources:
         Upload:
           Type: {Ref: EventType}
 """,
+    "tls-guard-condition-as-a-list": """\
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: "*"
+            Action: s3:*
+            Resource: [!GetAtt Bucket.Arn]
+            Condition: [{Bool: {aws:SecureTransport: "false"}}]
+""",
     "sam-globals-without-the-transform": """\
 Globals:
   Function: {Runtime: python3.12, Timeout: 5}

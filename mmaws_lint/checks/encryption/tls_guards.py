@@ -146,7 +146,9 @@ def _denies_clear_text(resolver: Resolver, statement: dict, scenario: Scenario) 
         return None
     if effect != "Deny":
         return False
-    for operator, entries in (condition or {}).items():
+    if not isinstance(condition, dict):  # an expression, or a list where a mapping belongs
+        return None
+    for operator, entries in condition.items():
         if not isinstance(operator, str) or operator not in ("Bool", "BoolIfExists"):
             continue
         if not isinstance(entries, dict):
