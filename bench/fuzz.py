@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import fuzzing
 
+Timing = tuple[float, str, str, str, list[str]]  # seconds, entry point, mutant, seed file, kinds
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -48,7 +50,7 @@ def main() -> int:
     cli_folder.mkdir(parents=True, exist_ok=True)
     cycles = not args.no_export_cycles
     failures: list[str] = []
-    timings: list[tuple[float, str, str, str, list[str]]] = []
+    timings: list[Timing] = []
     kinds: collections.Counter[str] = collections.Counter()
     cli_batch = 0
     started = time.perf_counter()
@@ -91,7 +93,17 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def _summary(args, start, done, started, cycles, kinds, failures, timings, echo=False) -> None:  # type: ignore[no-untyped-def]
+def _summary(
+    args: argparse.Namespace,
+    start: int,
+    done: int,
+    started: float,
+    cycles: bool,
+    kinds: collections.Counter[str],
+    failures: list[str],
+    timings: list[Timing],
+    echo: bool = False,
+) -> None:
     elapsed = time.perf_counter() - started
     slowest = sorted(timings, reverse=True)[:20]
     if echo:
