@@ -120,6 +120,21 @@ Resources:
             Resource: [!GetAtt Bucket.Arn]
             Condition: [{Bool: {aws:SecureTransport: "false"}}]
 """,
+    "container-definitions-with-fn-if": """\
+Parameters:
+  Env: {Type: String, AllowedValues: [dev, prod]}
+Conditions:
+  Prod: !Equals [!Ref Env, prod]
+Resources:
+  Tasks:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - !If
+          - Prod
+          - {Name: app, Image: app, LogConfiguration: {LogDriver: awslogs}}
+          - {Name: app, Image: app}
+""",
     "sam-globals-without-the-transform": """\
 Globals:
   Function: {Runtime: python3.12, Timeout: 5}
