@@ -464,9 +464,10 @@ class Timeout(Exception):
 @dataclass
 class Outcome:
     mutant: Mutant
-    seconds: float
+    seconds: float  # wall clock
     failure: str = ""  # an exception, a rule crash or a timeout; "" when all is well
     problems: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # what the bound is about: a busy shared machine stretches wall time
 
 
 def _alarm(signum: int, frame: Any) -> None:
@@ -478,7 +479,7 @@ def check_api(mutant: Mutant, folder: Path, timeout: float = 60.0) -> Outcome:
     paths = write_mutant(mutant, folder)
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     failure = ""
     problems: list[str] = []
     try:
@@ -494,10 +495,10 @@ def check_api(mutant: Mutant, folder: Path, timeout: float = 60.0) -> Outcome:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         for path in paths:
             path.unlink()
-    return Outcome(mutant, seconds, failure, problems)
+    return Outcome(mutant, seconds, failure, problems, cpu)
 
 
 @functools.cache
@@ -516,7 +517,7 @@ def check_plugin(mutant: Mutant, timeout: float = 60.0) -> Outcome:
 
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     failure = ""
     try:
         for name, text in mutant.files.items():
@@ -536,7 +537,16 @@ def check_plugin(mutant: Mutant, timeout: float = 60.0) -> Outcome:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    return Outcome(mutant, time.perf_counter() - started, failure)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return Outcome(mutant, seconds, failure, cpu_seconds=cpu)
+
+
+def warm_up(folder: Path) -> None:
+    """Import the rules, the model and cfn-lint once, so the first mutant is not charged for it."""
+    template = "Resources:\n  Web:\n    Type: AWS::EC2::Instance\n"
+    mutant = Mutant(0, -1, "warm-up", [], {"warm-up.yaml": template})
+    check_api(mutant, folder)
+    check_plugin(mutant)
 
 
 def check_cli(folder: Path, timeout: float = 600.0) -> list[str]:

@@ -20,12 +20,14 @@ API_MUTANTS = 250
 PLUGIN_MUTANTS = 150
 CLI_MUTANTS = 80
 CFN_LINT_MUTANTS = 12
-# Fixture-sized files lint in tens of milliseconds; the bound leaves room for a busy machine.
+# CPU seconds (wall time on a shared CI machine says more about the neighbours). Fixture-sized
+# files lint in tens of milliseconds; the median must stay a tenth of the bound.
 SECONDS_PER_MUTANT = 2.0
 
 
 @pytest.fixture(scope="module")
-def sources() -> list[Path]:
+def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    fuzzing.warm_up(tmp_path_factory.mktemp("warm-up"))
     return fuzzing.seed_files()
 
 
@@ -37,9 +39,9 @@ def test_mutants_through_the_api(sources: list[Path], tmp_path: Path) -> None:
     failures = [f"{o.mutant.name} {o.mutant.mutations} of {o.mutant.source}: {o.failure}"
                 for o in outcomes if o.failure]  # fmt: skip
     assert failures == []
-    slowest = max(outcomes, key=lambda o: o.seconds)
-    assert slowest.seconds < SECONDS_PER_MUTANT, (slowest.mutant.name, slowest.mutant.source)
-    assert statistics.median(o.seconds for o in outcomes) < SECONDS_PER_MUTANT / 10
+    slowest = max(outcomes, key=lambda o: o.cpu_seconds)
+    assert slowest.cpu_seconds < SECONDS_PER_MUTANT, (slowest.mutant.name, slowest.mutant.source)
+    assert statistics.median(o.cpu_seconds for o in outcomes) < SECONDS_PER_MUTANT / 10
     kinds = {kind.split("-")[0] for o in outcomes for kind in o.mutant.mutations}
     assert {"null", "bad", "intrinsic", "deep", "number", "unicode", "export", "duplicate"} <= kinds
 
@@ -52,8 +54,8 @@ def test_mutants_through_the_cfn_lint_plugin_rules(sources: list[Path]) -> None:
     failures = [f"{o.mutant.name} {o.mutant.mutations} of {o.mutant.source}: {o.failure}"
                 for o in outcomes if o.failure]  # fmt: skip
     assert failures == []
-    slowest = max(outcomes, key=lambda o: o.seconds)
-    assert slowest.seconds < SECONDS_PER_MUTANT, (slowest.mutant.name, slowest.mutant.source)
+    slowest = max(outcomes, key=lambda o: o.cpu_seconds)
+    assert slowest.cpu_seconds < SECONDS_PER_MUTANT, (slowest.mutant.name, slowest.mutant.source)
 
 
 def test_mutants_through_the_command_line(sources: list[Path], tmp_path: Path) -> None:
