@@ -483,7 +483,7 @@ def check_api(mutant: Mutant, folder: Path, timeout: float = 60.0) -> Outcome:
     failure = ""
     problems: list[str] = []
     try:
-        result = mmaws_lint.lint_result([str(p) for p in paths])
+        result = mmaws_lint.lint_result([str(p) for p in paths], config=False)
         problems = [str(p) for p in result.problems]
         crashes = [p for p in problems if "internal error" in p]
         if crashes:
