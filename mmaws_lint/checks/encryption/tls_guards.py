@@ -146,7 +146,9 @@ def _denies_clear_text(resolver: Resolver, statement: dict, scenario: Scenario) 
         return None
     if effect != "Deny":
         return False
-    for operator, entries in (condition or {}).items():
+    if not isinstance(condition, dict):  # an expression, or a list where a mapping belongs
+        return None
+    for operator, entries in condition.items():
         if not isinstance(operator, str) or operator not in ("Bool", "BoolIfExists"):
             continue
         if not isinstance(entries, dict):
@@ -240,7 +242,7 @@ def _symbol(app: App, symbol: Sym) -> str | None:
     if symbol.kind not in ("ref", "getatt"):
         return None
     resource = _resource(app, symbol)
-    if resource is None:
+    if resource is None or resource.type not in _NAMES:  # a custom or other resource: unknown
         return None
     name = _name(app, resource)
     kind, attribute = resource.type, symbol.attr if symbol.kind == "getatt" else "Ref"
