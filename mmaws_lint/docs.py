@@ -53,6 +53,8 @@ def _rule_section(rule: Rule) -> list[str]:
         _home(rule),
         "",
     ]
+    if rule.peers:
+        lines += ["**Peers.** " + rule.peers, ""]
     if rule.settings:
         lines += ["**Settings** (override with `--model`):", ""]
         for key, value in rule.settings.items():

@@ -54,6 +54,7 @@ class Rule:
     settings: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     family: str = ""
+    peers: str = ""
 
     @property
     def level(self) -> str:
@@ -80,8 +81,21 @@ class Model:
         return self.families[rule.family]
 
 
+def model_folder() -> Any:
+    """The shipped `rules/` folder: the installed `mmaws_lint.model_data` package, or `rules/`
+    beside the package when it runs from a checkout (the source tree shadows an install and has
+    no `model_data` package; `rules/` becomes it only when built)."""
+    try:
+        folder = resources.files("mmaws_lint.model_data")
+        if folder.joinpath("schema.json").is_file():
+            return folder
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
 def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("mmaws_lint.model_data").joinpath("schema.json").read_text())
+    return json.loads(model_folder().joinpath("schema.json").read_text())
 
 
 def _validate(document: Any, source: str) -> None:
@@ -108,7 +122,7 @@ def _validation_stamp(texts: list[str]) -> Path | None:
 
 @lru_cache(maxsize=1)
 def shipped_model() -> Model:
-    return load_family_files(resources.files("mmaws_lint.model_data"))
+    return load_family_files(model_folder())
 
 
 def load_family_files(folder: Traversable) -> Model:
@@ -150,6 +164,7 @@ def load_family_files(folder: Traversable) -> Model:
                 settings=dict(spec.get("settings") or {}),
                 enabled=spec.get("enabled", True),
                 family=document["family"],
+                peers=" ".join(str(spec.get("peers", "")).split()),
             )
         for key, value in (document.get("data") or {}).items():
             if key in data:

@@ -14,6 +14,7 @@ from checkov.common.bridgecrew.severities import BcSeverities, Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 from mmaws_lint.app import App
+from mmaws_lint.companions import companion_templates
 from mmaws_lint.config import find_config
 from mmaws_lint.engine import check_app, selected_rules
 from mmaws_lint.model import Rule, load_model
@@ -32,8 +33,9 @@ def _failing(file: str) -> dict[str, set[str]]:
         loaded = read_template(file)
         by_rule: dict[str, set[str]] = {}
         if isinstance(loaded, Template):
-            for finding in check_app(App([loaded]), _MODEL, _RULE_IDS).findings:
-                if finding.resource:
+            app = App([loaded, *companion_templates(file)])
+            for finding in check_app(app, _MODEL, _RULE_IDS).findings:
+                if finding.resource and finding.file == file:
                     by_rule.setdefault(finding.rule, set()).add(finding.resource)
         _FAILING[file] = by_rule
     return _FAILING[file]

@@ -65,6 +65,17 @@ def check(rule_id: str) -> Callable[[CheckFunction], CheckFunction]:
     return register
 
 
+# Rule ID -> a function saying why the rule cannot fully decide in this installation (a data
+# file of another package moved or changed shape), or None; shown by `rules` and `explain`.
+LIMITATIONS: dict[str, Callable[[], str | None]] = {}
+
+
+def limitation(rule_id: str) -> str | None:
+    load_checks()
+    explain = LIMITATIONS.get(rule_id)
+    return explain() if explain is not None else None
+
+
 # Predicates that model data names in `when:` and `variant:` (see model.PREDICATE_KEYS): the
 # model checks every such name against this registry when it loads.
 PREDICATES: dict[str, Callable[..., bool]] = {}

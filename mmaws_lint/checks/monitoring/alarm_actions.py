@@ -16,7 +16,8 @@ from ...template.resolve import Resolver, as_literal, intrinsic, is_no_value
 from ...template.symbols import has_unknown
 from ...template.template import Resource
 from .. import Context, check
-from .catalog import ResourceKey, nodes_under, possible_values, resource_key
+from ..dead_letters import nodes_under
+from .catalog import ResourceKey, possible_values, resource_key
 
 
 @dataclass

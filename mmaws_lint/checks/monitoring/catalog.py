@@ -10,7 +10,7 @@ reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,8 @@ from ...template.template import Resource
 from ...template.walk import possible_literals
 from .. import PREDICATES, predicate
 from ..burstable import always_unlimited, is_burstable
+from ..dead_letters import dead_letter_index
+from ..serverless.index import messaging_index
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 
@@ -158,7 +160,7 @@ class Environment:
     @property
     def dead_letter_targets(self) -> set[ResourceKey]:
         if self._dead_letter_targets is None:
-            self._dead_letter_targets = _dead_letter_targets(self)
+            self._dead_letter_targets = dead_letter_index(self.app).targets
         return self._dead_letter_targets
 
     @property
@@ -193,38 +195,6 @@ def _deployment_functions(environment: Environment) -> set[ResourceKey]:
             if isinstance(variables, dict) and name in variables:
                 handlers.extend(environment.referenced(handler, variables[name], *_FUNCTION_TYPES))
     return found
-
-
-# Property names under which any service (SQS redrive, Lambda, SNS, EventBridge, Pipes,
-# Scheduler, event source mappings, SAM) points at a queue that receives failed messages.
-_DEAD_LETTER_KEYS = frozenset(
-    {"deadLetterTargetArn", "DeadLetterConfig", "DeadLetterQueue", "OnFailure"}
-)
-
-
-def _dead_letter_targets(environment: Environment) -> set[ResourceKey]:
-    found: set[ResourceKey] = set()
-    for resource in environment.app.resources():
-        resolver = environment.resolver(resource)
-        for node in nodes_under(resource.properties, _DEAD_LETTER_KEYS):
-            for target in resolver.references(node):
-                found.add((target.file, target.logical_id))
-    return found
-
-
-def nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
-    """Values of the properties named `keys`, at any depth (not below a matched key)."""
-    stack = [properties]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keys:
-                    yield value
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 # ---- predicates ---------------------------------------------------------------------------
@@ -464,6 +434,54 @@ def table_is_provisioned(resource: Resource, environment: Environment) -> bool:
 def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "StreamModeDetails", "StreamMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
+
+
+# ---- serverless and messaging family (MM7xx): its index says who reads and delivers what -------
+
+
+@predicate
+def function_reads_stream(resource: Resource, environment: Environment) -> bool:
+    if not function_serves_workload(resource, environment):
+        return False
+    index = messaging_index(environment.app, environment.data)
+    return any(m.kind in ("kinesis", "dynamodb") for m in index.mappings_of(resource))
+
+
+@predicate
+def topic_delivers_over_http(resource: Resource, environment: Environment) -> bool:
+    index = messaging_index(environment.app, environment.data)
+    return any(
+        s.protocols and s.protocols & {"http", "https"} for s in index.subscriptions_to(resource)
+    )
+
+
+# ---- databases family (issue 14) ------------------------------------------------------------
+
+
+@predicate
+def instance_is_serverless(resource: Resource, environment: Environment) -> bool:
+    """An Aurora, DocumentDB or Neptune serverless instance (class db.serverless)."""
+    classes = _values(resource, environment, "DBInstanceClass")
+    return classes == {"db.serverless"}
+
+
+@predicate
+def aurora_provisioned_instance(resource: Resource, environment: Environment) -> bool:
+    return rds_cluster_member(resource, environment) and not instance_is_serverless(
+        resource, environment
+    )
+
+
+@predicate
+def aurora_serverless_v1(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "EngineMode")
+    return modes == {"serverless"}
+
+
+@predicate
+def rds_multi_az_cluster(resource: Resource, environment: Environment) -> bool:
+    """A Multi-AZ DB cluster (MySQL or PostgreSQL): its instances are not resources."""
+    return resource.prop("DBClusterInstanceClass") is not None
 
 
 def holds(name: str | None, resource: Resource, environment: Environment) -> bool:
