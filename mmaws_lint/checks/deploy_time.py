@@ -31,10 +31,15 @@ class DeployTimeReference:
     any_other_template: bool  # a parameter or an unreadable value
     import_names: tuple[Parts, ...] = ()  # import names, Sym parts unknown
 
-    def may_name(self, resource: Resource, exported: dict[ResourceKey, list[Parts]]) -> bool:
+    def may_name(
+        self, resource: Resource, exported: dict[ResourceKey, list[Parts]], published: set
+    ) -> bool:
+        """Can the value name `resource`? A parameter can carry only what someone can know: a
+        resource its stack publishes (an output, or a name it is given)."""
         if resource.template is self.template:
             return False
-        if self.any_other_template:
+        key = (resource.template.file, resource.logical_id)
+        if self.any_other_template and (key in published or key in exported):
             return True
         return any(
             may_be_same_name(imported, name)
@@ -59,6 +64,23 @@ def deploy_time_reference(resolver: Resolver, choices: Iterable[Any]) -> DeployT
     if not any_other and not imports:
         return None
     return DeployTimeReference(resolver.template, any_other, tuple(imports))
+
+
+def published(app: App) -> set[ResourceKey]:
+    """Resources an output of their own template names (exported or not)."""
+    return app.shared("deploy_time.published", _build_published)
+
+
+def _build_published(app: App) -> set[ResourceKey]:
+    found: set[ResourceKey] = set()
+    for template in app.templates:
+        resolver = app.resolver(template)
+        for output in template.outputs.values():
+            if isinstance(output, dict):
+                found.update(
+                    (t.file, t.logical_id) for t in resolver.references(output.get("Value"))
+                )
+    return found
 
 
 def exported_names(app: App) -> dict[ResourceKey, list[Parts]]:

@@ -12,7 +12,7 @@ from ...app import App
 from ...template.resolve import Parts, Resolver, Sym, Target
 from ...template.template import Resource
 from ...template.walk import ABSENT, OPAQUE, choices, lookup
-from ..deploy_time import DeployTimeReference, deploy_time_reference, exported_names
+from ..deploy_time import DeployTimeReference, deploy_time_reference, exported_names, published
 from .catalog import StoreKind, deployed, units
 from .policy import documents, scalars, statements
 
@@ -163,10 +163,15 @@ def _build(app: App, signs: SseS3Signs) -> set[Target]:
             unknown.extend(_deploy_time(resolver, policy.prop("Bucket")))
     if unknown:  # a bucket named only at deploy time may be any bucket another stack hands over
         exported = exported_names(app)
+        known = published(app) | {
+            (bucket.template.file, bucket.logical_id)
+            for bucket in buckets
+            if bucket.prop("BucketName") is not None
+        }
         found.update(
             Target(bucket.template.file, bucket.logical_id)
             for bucket in buckets
-            if any(reference.may_name(bucket, exported) for reference in unknown)
+            if any(reference.may_name(bucket, exported, known) for reference in unknown)
         )
     return found
 

@@ -16,7 +16,7 @@ from ...findings import Finding
 from ...template.resolve import Parts, Resolver
 from ...template.template import Resource
 from .. import Context, check
-from ..deploy_time import DeployTimeReference, deploy_time_reference, exported_names
+from ..deploy_time import DeployTimeReference, deploy_time_reference, exported_names, published
 from .attachments import GroupKey, branches, key_of
 
 VPC = "AWS::EC2::VPC"
@@ -40,12 +40,17 @@ class FlowLogIndex:
     watched: dict[GroupKey, list[FlowLog]] = field(default_factory=lambda: defaultdict(list))
     unknown: list[tuple[FlowLog, DeployTimeReference]] = field(default_factory=list)
     exported: dict[GroupKey, list[Parts]] = field(default_factory=dict)
+    published: set[GroupKey] = field(default_factory=set)
 
     def naming(self, vpc: Resource) -> list[FlowLog]:
         return self.watched.get(key_of(vpc), [])
 
     def maybe_watching(self, vpc: Resource) -> list[FlowLog]:
-        return [log for log, target in self.unknown if target.may_name(vpc, self.exported)]
+        return [
+            log
+            for log, target in self.unknown
+            if target.may_name(vpc, self.exported, self.published)
+        ]
 
 
 def _flow_logs(ctx: Context) -> FlowLogIndex:
@@ -67,6 +72,7 @@ def _flow_logs(ctx: Context) -> FlowLogIndex:
                 index.unknown.append((flow_log, unknown))
     if index.unknown:
         index.exported = exported_names(ctx.app)
+        index.published = published(ctx.app)
     return index
 
 
