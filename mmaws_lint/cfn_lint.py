@@ -15,6 +15,7 @@ from typing import Any
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from .app import App
+from .companions import companion_templates
 from .config import find_config
 from .engine import check_app, selected_rules
 from .findings import Finding
@@ -56,10 +57,12 @@ class _Engine:
             data = Map()
         merge_sam_globals(data)
         template = Template(file=filename, data=data, stack_name=Path(filename).stem.split(".")[0])
-        result = check_app(App([template]), model, self._rule_ids)
+        companions = companion_templates(filename) if os.path.isfile(filename) else []
+        result = check_app(App([template, *companions]), model, self._rule_ids)
         by_rule: dict[str, list[Finding]] = {}
         for finding in result.findings:
-            by_rule.setdefault(finding.rule, []).append(finding)
+            if finding.file == filename:  # companions are context, reported when linted
+                by_rule.setdefault(finding.rule, []).append(finding)
         crashes = {
             rule_id: problem.message
             for problem in result.problems
@@ -74,6 +77,10 @@ ENGINE = _Engine()
 
 
 def _to_nodes(value: Any) -> Any:
+    """cfn-lint's decoded template as the project's nodes. cfn-lint's string nodes cannot be
+    copied (SAM Globals are), so strings become plain `str`."""
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, dict):
         result = Map()
         for key, child in value.items():

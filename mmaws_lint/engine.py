@@ -6,7 +6,7 @@ import gc
 import logging
 import os
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -14,8 +14,9 @@ from .app import App
 from .checks import CheckFunction, Context, load_checks
 from .findings import Finding
 from .model import Model
+from .shard import Shard, select_units
 from .suppress import is_suppressed, suppressions
-from .template.discover import Unit, discover
+from .template.discover import Unit, WalkPolicy, discover
 from .template.load import LoadProblem
 
 LOG = logging.getLogger("mmaws_lint")
@@ -27,6 +28,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     linted: list[str] = field(default_factory=list)
+    shard: Shard | None = None  # set when the run linted one shard of the units
 
     @property
     def errors(self) -> list[LoadProblem]:
@@ -47,6 +49,11 @@ def selected_rules(
             continue
         chosen.append(rule_id)
     return chosen
+
+
+def unknown_rule_ids(model: Model, ids: Iterable[str]) -> list[str]:
+    """The IDs or prefixes among `ids` that name no rule of the model."""
+    return [value for value in ids if not any(rule_id.startswith(value) for rule_id in model.rules)]
 
 
 def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = False) -> Result:
@@ -118,22 +125,38 @@ def run(
     jobs: int = 1,
     stack_names: dict[str, str] | None = None,
     debug: bool = False,
+    shard: Shard | None = None,
+    policy: WalkPolicy | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Result:
-    units = discover(paths, stack_names)
+    """Lint `paths`; `policy` leaves paths out of folder walks, `progress(files done, total)`
+    is called as units finish."""
+    units = discover(paths, stack_names, policy)
+    if shard is not None:
+        units, shard = select_units(units, shard)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
     work = [(unit, model, rule_ids, debug) for unit in units]
+    total_files, done_files = sum(len(unit.sources) for unit in units), 0
+    results = []
     if jobs == 1:
-        results = []
         for index, item in enumerate(work, start=1):
             results.append(_lint_unit_safely(item))
             if index % COLLECT_EVERY_UNITS == 0:
                 gc.collect()  # templates link to their resources and back: free them in batches
+            if progress is not None:
+                done_files += len(item[0].sources)
+                progress(done_files, total_files)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(
-                pool.map(_lint_unit_safely, work, chunksize=max(1, len(work) // (jobs * 4)))
-            )
-    total = Result()
+            chunk = max(1, len(work) // (jobs * 4))
+            for item, part in zip(
+                work, pool.map(_lint_unit_safely, work, chunksize=chunk), strict=True
+            ):
+                results.append(part)
+                if progress is not None:
+                    done_files += len(item[0].sources)
+                    progress(done_files, total_files)
+    total = Result(shard=shard)
     for part in results:
         total.findings.extend(part.findings)
         total.problems.extend(part.problems)

@@ -14,6 +14,7 @@ from checkov.common.bridgecrew.severities import BcSeverities, Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 from mmaws_lint.app import App
+from mmaws_lint.companions import companion_templates
 from mmaws_lint.config import find_config
 from mmaws_lint.engine import check_app, selected_rules
 from mmaws_lint.model import Rule, load_model
@@ -21,16 +22,6 @@ from mmaws_lint.template.load import read_template
 from mmaws_lint.template.template import Template
 
 _SEVERITY = {"error": BcSeverities.HIGH, "warning": BcSeverities.MEDIUM, "info": BcSeverities.LOW}
-_CATEGORY = {
-    "monitoring": CheckCategories.LOGGING,
-    "network": CheckCategories.NETWORKING,
-    "iam": CheckCategories.IAM,
-    "encryption": CheckCategories.ENCRYPTION,
-    "compute": CheckCategories.GENERAL_SECURITY,
-    "databases": CheckCategories.BACKUP_AND_RECOVERY,
-    "serverless": CheckCategories.GENERAL_SECURITY,
-    "suppressions": CheckCategories.CONVENTION,
-}
 _OPTIONS = find_config().values
 _MODEL = load_model(os.environ.get("MMAWS_LINT_MODEL") or _OPTIONS.get("model"))
 _RULE_IDS = selected_rules(_MODEL, _OPTIONS.get("select", []), _OPTIONS.get("ignore", []))
@@ -42,8 +33,9 @@ def _failing(file: str) -> dict[str, set[str]]:
         loaded = read_template(file)
         by_rule: dict[str, set[str]] = {}
         if isinstance(loaded, Template):
-            for finding in check_app(App([loaded]), _MODEL, _RULE_IDS).findings:
-                if finding.resource:
+            app = App([loaded, *companion_templates(file)])
+            for finding in check_app(app, _MODEL, _RULE_IDS).findings:
+                if finding.resource and finding.file == file:
                     by_rule.setdefault(finding.rule, set()).add(finding.resource)
         _FAILING[file] = by_rule
     return _FAILING[file]
@@ -76,7 +68,7 @@ class MmawsLintCheck(BaseResourceCheck):
         super().__init__(
             name=f"{rule.title} (mmaws-lint)",
             id=rule.id,
-            categories=[_CATEGORY.get(rule.family, CheckCategories.GENERAL_SECURITY)],
+            categories=[CheckCategories[_MODEL.family_of(rule).checkov_category]],
             supported_resources=supported,
             guideline=rule.docs_url,
         )

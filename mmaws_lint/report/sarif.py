@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .. import DOCS_URL, __version__
+from .._version import __version__
 from ..engine import Result
-from ..model import Model, Rule
+from ..model import DOCS_URL, Model, Rule
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -109,4 +109,8 @@ def render(result: Result, model: Model, rule_ids: list[str]) -> str:
             }
         ],
     }
+    if result.shard is not None:
+        # GitHub code scanning keeps one upload per category, the id up to its last "/": the
+        # trailing slash makes the whole id the category, so each shard's upload is kept.
+        document["runs"][0]["automationDetails"] = {"id": f"mmaws-lint/{result.shard.label}/"}
     return json.dumps(document, indent=2) + "\n"

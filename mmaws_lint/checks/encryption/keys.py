@@ -11,6 +11,7 @@ from ...findings import Finding
 from ...template.nodes import Path
 from ...template.resolve import Parts, Resolver, Sym, Target
 from ...template.scenarios import Scenario, describe_when
+from ...template.symbols import has_unknown
 from ...template.template import Resource
 from ...template.walk import ABSENT, choices
 from .. import Context, check
@@ -25,7 +26,6 @@ OTHER = "other"
 _ACCOUNT = "{ACCOUNT}"
 _ROOT_PRINCIPAL = re.compile(r"arn:[^:]+:iam::(\d{12}|\{ACCOUNT\}):root|\d{12}|\{ACCOUNT\}")
 _NOT_ROOT = re.compile(r":(?:role|user|assumed-role|federated-user|group)/")
-_UNKNOWABLE = ("param", "import", "unknown")
 _KEY_POLICY: Path = ("Properties", "KeyPolicy")
 
 
@@ -107,7 +107,7 @@ def _principal_kind(parts: Parts) -> str:
     written = "".join(part if isinstance(part, str) else _placeholder(part) for part in parts)
     if _NOT_ROOT.search(written):
         return OTHER  # a role or user ARN, whatever its parameters say
-    if any(isinstance(part, Sym) and part.kind in _UNKNOWABLE for part in parts):
+    if has_unknown(parts):
         return UNKNOWN
     if written == "*":
         return WILDCARD
