@@ -7,10 +7,8 @@
 from __future__ import annotations
 
 from ._version import __version__
-
-DOCS_URL = "https://github.com/mmaws-lint/mmaws-lint/blob/main/docs/rules.md"
-
-from .api import lint, lint_result  # noqa: E402
-from .findings import Finding  # noqa: E402
+from .api import lint, lint_result
+from .findings import Finding
+from .model import DOCS_URL
 
 __all__ = ["DOCS_URL", "Finding", "__version__", "lint", "lint_result"]

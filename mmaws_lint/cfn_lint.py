@@ -77,6 +77,10 @@ ENGINE = _Engine()
 
 
 def _to_nodes(value: Any) -> Any:
+    """cfn-lint's decoded template as the project's nodes. cfn-lint's string nodes cannot be
+    copied (SAM Globals are), so strings become plain `str`."""
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, dict):
         result = Map()
         for key, child in value.items():

@@ -290,10 +290,14 @@ def _rules(args: argparse.Namespace) -> int:
         ]
         print(json.dumps(rows, indent=2))
         return EXIT_CLEAN
+    from .checks import limitation
+
     width = max(len(r.title) for r in model.rules.values())
     print(f"{'ID':<7} {'LEVEL':<8} {'FAMILY':<11} {'TITLE':<{width}}")
     for rule in model.rules.values():
         disabled = "" if rule.enabled else "  (disabled)"
+        limited = limitation(rule.id)
+        disabled += f"  (limited: {limited})" if limited else ""
         print(f"{rule.id:<7} {rule.level:<8} {rule.family:<11} {rule.title}{disabled}")
     return EXIT_CLEAN
 
@@ -311,6 +315,13 @@ def _explain(args: argparse.Namespace) -> int:
     for line in rule.example.splitlines():
         print(f"    {line}")
     print(f"\nApplies to: {', '.join(rule.resource_types)}")
+    if rule.peers:
+        print(f"Peers: {rule.peers}")
+    from .checks import limitation
+
+    limited = limitation(rule.id)
+    if limited:
+        print(f"Limited in this installation: {limited}")
     if rule.settings:
         print("Settings (override with --model):")
         for key, value in rule.settings.items():

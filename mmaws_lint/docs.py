@@ -9,28 +9,22 @@ from pathlib import Path
 
 import yaml
 
-from .model import Model, Rule, model_folder, shipped_model
+from .model import Model, Rule, shipped_model
 
 DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
-_FAMILY_TITLES = {
-    "suppressions": "0 · Suppressions",
-    "monitoring": "1 · Monitoring",
-    "network": "2 · Network",
-    "iam": "3 · IAM",
-    "encryption": "4 · Encryption",
-    "compute": "5 · Compute and storage",
-    "databases": "6 · Databases",
-    "serverless": "7 · Serverless and messaging",
-}
 
 
-def _family_descriptions() -> dict[str, str]:
-    found = {}
-    for entry in model_folder().iterdir():
-        if entry.name.endswith(".yaml"):
-            document = yaml.safe_load(entry.read_text(encoding="utf-8"))
-            found[document["family"]] = " ".join(str(document.get("description", "")).split())
-    return found
+def _home(rule: Rule) -> str:
+    """Where the rule's code and fixtures are, as links relative to docs/."""
+    from .checks import load_checks  # the docs need the code only for this line
+
+    function = load_checks().get(rule.id)
+    parts = []
+    if function is not None:
+        source = function.__module__.replace(".", "/") + ".py"
+        parts.append(f"code: [`{source}`](../{source})")
+    parts.append(f"fixtures: [`fixtures/{rule.id}/`](../fixtures/{rule.id}/)")
+    return "**Where it lives.** " + " · ".join(parts)
 
 
 def _inline(value: object) -> str:
@@ -56,7 +50,11 @@ def _rule_section(rule: Rule) -> list[str]:
         rule.example.rstrip(),
         "```",
         "",
+        _home(rule),
+        "",
     ]
+    if rule.peers:
+        lines += ["**Peers.** " + rule.peers, ""]
     if rule.settings:
         lines += ["**Settings** (override with `--model`):", ""]
         for key, value in rule.settings.items():
@@ -71,8 +69,7 @@ def render(model: Model) -> str:
     by_family: dict[str, list[Rule]] = defaultdict(list)
     for rule in model.rules.values():
         by_family[rule.family].append(rule)
-    descriptions = _family_descriptions()
-    order = sorted(by_family, key=lambda f: _FAMILY_TITLES.get(f, "9 " + f))
+    order = [family for family in model.families if family in by_family]
     lines = [
         "# mmaws-lint rules",
         "",
@@ -89,11 +86,12 @@ def render(model: Model) -> str:
         for rule in by_family[family]:
             lines.append(f"| [{rule.id}](#{rule.id.lower()}) | {rule.level} | {rule.title} |")
     lines.append("")
-    for family in order:
-        lines += [f"## {_FAMILY_TITLES.get(family, family)}", ""]
-        if descriptions.get(family):
-            lines += [descriptions[family], ""]
-        for rule in by_family[family]:
+    for name in order:
+        family = model.families[name]
+        lines += [f"## {family.digit} · {family.title}", ""]
+        if family.description:
+            lines += [family.description, ""]
+        for rule in by_family[name]:
             lines += _rule_section(rule)
     data_keys = sorted(model.data)
     if data_keys:

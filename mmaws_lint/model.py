@@ -5,33 +5,41 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from . import DOCS_URL
+if TYPE_CHECKING:  # Python 3.11+ names it here; only annotations use it
+    from importlib.resources.abc import Traversable
 
 _YamlLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+DOCS_URL = "https://github.com/mmaws-lint/mmaws-lint/blob/main/docs/rules.md"
 LEVELS = {"E": "error", "W": "warning", "I": "info"}
-FAMILIES = {
-    "0": "suppressions",
-    "1": "monitoring",
-    "2": "network",
-    "3": "iam",
-    "4": "encryption",
-    "5": "compute",
-    "6": "databases",
-    "7": "serverless",
-}
+# Data keys whose string value names a predicate registered with `@predicate` in a family
+# package (`variant`: which catalog entry applies, `when`: whether a capacity or alarm does).
+PREDICATE_KEYS = ("when", "variant")
 
 
 class ModelError(Exception):
     """A model or override file is not valid; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family file's heading: everything docs and adapters need to know about the family."""
+
+    name: str
+    digit: str
+    title: str
+    description: str
+    checkov_category: str
+    file: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class Rule:
     settings: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     family: str = ""
+    peers: str = ""
 
     @property
     def level(self) -> str:
@@ -63,9 +72,13 @@ class Rule:
 class Model:
     rules: dict[str, Rule]
     data: dict[str, Any]
+    families: dict[str, Family] = field(default_factory=dict)  # by name, in digit order
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
+
+    def family_of(self, rule: Rule) -> Family:
+        return self.families[rule.family]
 
 
 def model_folder() -> Any:
@@ -109,9 +122,14 @@ def _validation_stamp(texts: list[str]) -> Path | None:
 
 @lru_cache(maxsize=1)
 def shipped_model() -> Model:
+    return load_family_files(model_folder())
+
+
+def load_family_files(folder: Traversable) -> Model:
+    """The model in a folder of family files (`*.yaml`) beside their `schema.json`."""
     rules: dict[str, Rule] = {}
     data: dict[str, Any] = {}
-    folder = model_folder()
+    families: dict[str, Family] = {}
     entries = [
         e for e in sorted(folder.iterdir(), key=lambda e: e.name) if e.name.endswith(".yaml")
     ]
@@ -120,11 +138,21 @@ def shipped_model() -> Model:
     validated = stamp is not None and stamp.exists()
     for entry, text in zip(entries, texts, strict=True):
         document = yaml.load(text, Loader=_YamlLoader)
+        source = f"rules/{entry.name}"
         if not validated:
-            _validate(document, f"rules/{entry.name}")
+            _validate(document, source)
+        family = _family(document, source)
+        if family.name in families:
+            raise ModelError(f"{source}: family {family.name!r} defined twice")
+        families[family.name] = family
         for spec in document["rules"]:
             if spec["id"] in rules:
-                raise ModelError(f"rules/{entry.name}: duplicate rule {spec['id']}")
+                raise ModelError(f"{source}: duplicate rule {spec['id']}")
+            if spec["id"][3] != family.digit:
+                raise ModelError(
+                    f"{source}: rule {spec['id']} does not start with the family digit"
+                    f" {family.digit} (IDs of family {family.name} are ?MM{family.digit}xx)"
+                )
             rules[spec["id"]] = Rule(
                 id=spec["id"],
                 title=spec["title"],
@@ -136,18 +164,75 @@ def shipped_model() -> Model:
                 settings=dict(spec.get("settings") or {}),
                 enabled=spec.get("enabled", True),
                 family=document["family"],
+                peers=" ".join(str(spec.get("peers", "")).split()),
             )
         for key, value in (document.get("data") or {}).items():
             if key in data:
-                raise ModelError(f"rules/{entry.name}: data key {key!r} defined twice")
+                raise ModelError(f"{source}: data key {key!r} defined twice")
             data[key] = value
+        check_predicate_names(document.get("data"), source)
     if not validated and stamp is not None:
         try:
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.touch()
         except OSError:
             pass  # a read-only home only costs the validation time
-    return Model(dict(sorted(rules.items())), data)
+    by_digit = dict(sorted(families.items(), key=lambda item: (item[1].digit, item[0])))
+    return Model(dict(sorted(rules.items())), data, by_digit)
+
+
+def _family(document: dict[str, Any], source: str) -> Family:
+    return Family(
+        name=document["family"],
+        digit=document["digit"],
+        title=document["title"],
+        description=" ".join(str(document.get("description", "")).split()),
+        checkov_category=document["checkov_category"],
+        file=source,
+    )
+
+
+def check_predicate_names(data: Any, source: str) -> None:
+    """Raise ModelError when a `when`/`variant` in `data` names no registered predicate.
+
+    A misspelt name would otherwise never hold and silently switch a capacity off. The
+    predicates live in the family packages, which register them when imported.
+    """
+    found = list(_predicate_names(data, ("data",)))
+    if not found:
+        return
+    from .checks import PREDICATES, load_checks  # the registry fills as families import
+
+    load_checks()
+    for where, key, name in found:
+        if name not in PREDICATES:
+            raise ModelError(
+                f"{source}: {'.'.join(where)}: {key} names no predicate {name!r}"
+                f" (predicates: {', '.join(sorted(PREDICATES))})"
+            )
+
+
+def _predicate_names(
+    node: Any, where: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in PREDICATE_KEYS and not isinstance(value, (dict, list)):
+                yield where, key, value
+            else:
+                yield from _predicate_names(value, (*where, _label(key, value)))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _predicate_names(item, (*where, _label(str(index), item)))
+
+
+def _label(key: str, node: Any) -> str:
+    """A path step, with the entry's name or types when it has them (`3[AWS::RDS::DBInstance]`)."""
+    if isinstance(node, dict):
+        name = node.get("name") or ", ".join(str(t) for t in node.get("types") or ())
+        if name:
+            return f"{key}[{name}]"
+    return str(key)
 
 
 def load_model(override_file: str | None = None) -> Model:
@@ -191,7 +276,8 @@ def apply_overrides(model: Model, document: dict[str, Any], source: str = "model
         if key not in data:
             raise ModelError(f"{source}: unknown data key {key!r}")
         data[key] = _deep_merge(data[key], value)
-    return Model(rules, data)
+    check_predicate_names(document.get("data"), source)
+    return Model(rules, data, model.families)
 
 
 def _deep_merge(base: Any, change: Any) -> Any:

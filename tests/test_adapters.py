@@ -106,3 +106,17 @@ def test_a_rule_crash_inside_cfn_lint_is_shown_not_dropped(monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="internal error in WMM501: ValueError: boom"):
         plugin.WMM501().match(cfn)
     assert plugin.WMM001().match(cfn) == []
+
+
+def test_sam_globals_without_the_transform_do_not_crash_the_plugin(tmp_path: Path) -> None:
+    # cfn-lint keeps Globals when it does not run the SAM translator; its string nodes
+    # cannot be copied, which once made every rule of the pack an E0002.
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Globals:\n  Function:\n    Runtime: python3.12\n    Timeout: 5\nResources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Handler: index.handler, CodeUri: .}\n"
+    )
+    matches = _cfn_lint_matches([template])
+    assert [m for m in matches if m["Rule"]["Id"] == "E0002"] == []
+    assert "WMM101" in {m["Rule"]["Id"] for m in matches}

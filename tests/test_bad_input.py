@@ -42,8 +42,8 @@ BROKEN = {
     "empty.yaml": ("", "empty file", None),
     "resources-list.yaml": (
         "AWSTemplateFormatVersion: '2010-09-09'\nResources: [1, 2]\n",
-        "'Resources' is not a mapping",
-        None,
+        "'Resources' is a list, not a mapping",
+        2,
     ),
     "recursive.yaml": ("Metadata: &m\n  self: *m\nResources: {}\n", "recursive YAML alias", 1),
     "bomb.yaml": (BILLION_LAUGHS, "YAML aliases expand to more than", None),
@@ -169,3 +169,95 @@ def test_unreadable_file(capsys, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(load, "open", deny, raising=False)
     code, _, err = lint(capsys, str(file))
     assert code == 2 and err == [f"{file}: error: cannot read file: Permission denied"]
+
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit for turning an int into text
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("huge.yaml", f"Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n"
+                      f"      ImageId: {HUGE}\n      KeyName: !!int 0x{'f' * 5000}\n"),
+        ("huge.json", f'{{"Resources": {{"Web": {{"Type": "AWS::EC2::Instance",'
+                      f' "Properties": {{"ImageId": {HUGE}, "KeyName": "\\ud83d\\ude00"}}}}}}}}'),
+    ],
+    ids=["yaml", "json"],
+)  # fmt: skip
+def test_integer_too_long_for_python_is_kept_as_text(capsys, tmp_path, name, content) -> None:
+    file = tmp_path / name
+    file.write_text(content)
+    code, out, err = lint(capsys, str(file))
+    assert (code, err) == (1, []) and "Web is a single" in out
+    [template] = load.read_template(file).data["Resources"].values()  # type: ignore[union-attr]
+    assert template["Properties"]["ImageId"] == HUGE
+
+
+def test_half_a_surrogate_pair_in_json_is_replaced(capsys, tmp_path: Path) -> None:
+    file = tmp_path / "surrogate.json"
+    file.write_text(
+        '{"Resources": {"Web\\ud800": {"Type": "AWS::EC2::Instance"}}, "Outputs": '
+        '{"Pair": {"Value": "\\ud83d\\ude00"}}}'
+    )
+    for report in ("text", "json", "sarif", "junit", "github"):
+        code, out, err = lint(capsys, "--format", report, str(file))
+        assert (code, err) == (1, []), report
+        assert "Web\ufffd" in out or "Web\\ufffd" in out, report
+    template = load.read_template(file)
+    assert template.data["Outputs"]["Pair"]["Value"] == "\U0001f600"  # type: ignore[union-attr]
+
+
+LOOKS_LIKE_A_TEMPLATE = {
+    "resources-list": (
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: [1, 2]\n",
+        ":2: error: 'Resources' is a list, not a mapping of logical IDs to resources",
+    ),
+    "resources-number": (
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: 5\n",
+        ":2: error: 'Resources' is a number, not a mapping of logical IDs to resources",
+    ),
+    "typed-items": (
+        "Resources:\n  - Type: AWS::SQS::Queue\n",
+        ":1: error: 'Resources' is a list, not a mapping of logical IDs to resources",
+    ),
+    "type-list": (
+        "Resources:\n  Queue:\n    Type: [AWS::SQS::Queue]\n",
+        ":3: error: resource Queue: 'Type' is a list, not a name like AWS::SQS::Queue",
+    ),
+    "type-ref": (
+        "Resources:\n  Queue:\n    Type: !Ref QueueType\n",
+        ":3: error: resource Queue: 'Type' is an intrinsic function,"
+        " not a name like AWS::SQS::Queue",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOOKS_LIKE_A_TEMPLATE))
+@pytest.mark.parametrize("named", [True, False], ids=["named", "walked"])
+def test_what_looks_like_a_template_but_cannot_be_linted_is_an_error(
+    capsys, tmp_path: Path, case: str, named: bool
+) -> None:
+    content, message = LOOKS_LIKE_A_TEMPLATE[case]
+    folder = tmp_path / "infra"
+    folder.mkdir()
+    file = folder / f"{case}.yaml"
+    file.write_text(content)
+    (folder / "workflow.yaml").write_text("on: push\njobs: {build: {runs-on: ubuntu}}\n")
+    code, out, err = lint(capsys, str(file) if named else str(folder))
+    assert code == 2 and out.endswith("1 file could not be linted\n")
+    assert err == [f"{file}{message}"]
+
+
+def test_a_resource_whose_type_is_not_a_name_is_noted_and_the_rest_linted(
+    capsys, tmp_path: Path
+) -> None:
+    file = tmp_path / "mixed.yaml"
+    file.write_text(
+        "Resources:\n  Queue:\n    Type: !Ref QueueType\n  Web:\n    Type: AWS::EC2::Instance\n"
+    )
+    code, out, err = lint(capsys, str(file))
+    assert code == 1 and "Web is a single" in out
+    assert err == [
+        f"{file}:3: note: resource Queue: 'Type' is an intrinsic function, not a name like"
+        " AWS::SQS::Queue; the resource is not linted"
+    ]

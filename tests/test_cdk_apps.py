@@ -29,6 +29,9 @@ STACKS = {
     "web-service": {"WebService": "WebService.template.json"},
     "serverless": {"Serverless": "Serverless.template.json"},
     "multi-stack": {"Data": "Data.template.json", "Monitoring": "Monitoring.template.json"},
+    "iam": {"Iam": "Iam.template.json"},
+    "fargate-service": {"FargateService": "FargateService.template.json"},
+    "databases": {"Databases": "Databases.template.json"},
 }
 APPS = sorted(STACKS)
 
@@ -209,6 +212,20 @@ def test_imports_name_exports_of_the_data_stack() -> None:
     for name in imported:
         exporter, _ = app.exports[name]
         assert exporter is stacks["Data"]
+
+
+# ---- databases: the data family reports on the constructs that hold data ------------------
+
+
+def test_database_findings_name_their_constructs() -> None:
+    findings = mmaws_lint.lint([str(cdk_out("databases"))], select=["WMM601", "EMM603", "WMM604"])
+    assert sorted((f.rule, f.cdk_path) for f in findings) == [
+        ("EMM603", "Databases/Database/Resource"),
+        ("EMM603", "Databases/Sessions/Resource"),
+        ("WMM601", "Databases/Database/Resource"),
+        ("WMM604", "Databases/Sessions/Resource"),
+        ("WMM604", "Databases/SharedFiles/Resource"),
+    ]
 
 
 # ---- the committed output is what the pinned CDK synthesizes --------------------------------

@@ -234,3 +234,90 @@ def test_large_templates_stay_linear(tmp_path: Path) -> None:
     # Every key lacks Retain; only Bucket0 is nobody's log destination, so it alone is reported.
     assert (small_found, large_found) == (250 + 1, 1000 + 1)
     assert large < small * 12
+
+
+def test_findings_name_the_conditions_that_decide_them(tmp_path: Path) -> None:
+    template = _write(
+        tmp_path,
+        "stores.yaml",
+        """Parameters:
+  SnapshotId: {Type: String, Default: ""}
+  KeyArn: {Type: String, Default: ""}
+Conditions:
+  HasSnapshot: !Not [!Equals [!Ref SnapshotId, ""]]
+  HasKey: !Not [!Equals [!Ref KeyArn, ""]]
+Resources:
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-postgresql
+      SnapshotIdentifier: !If [HasSnapshot, !Ref SnapshotId, !Ref AWS::NoValue]
+      StorageEncrypted: false
+  Always:
+    Type: AWS::EFS::FileSystem
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !If [HasKey, !Ref KeyArn, !Ref AWS::NoValue]
+""",
+    )
+    unencrypted = {f.resource: f.message for f in _findings([template], "WMM401")}
+    assert set(unencrypted) == {"Cluster", "Always"}
+    assert " without encryption at rest when HasSnapshot is false," in unencrypted["Cluster"]
+    assert " when " not in unencrypted["Always"]
+    aws_key = {f.resource: f.message for f in _findings([template], "WMM402")}
+    assert "Queue" in aws_key and " when HasKey is false," in aws_key["Queue"]
+
+
+def test_one_part_never_gets_both_findings_in_one_scenario(tmp_path: Path) -> None:
+    """Past the scenario bound the branches are not correlated; a part that could be
+    unencrypted is WMM401's alone, and WMM402 stays silent on it."""
+    conditions = "\n".join(f"  C{i}: !Equals [!Ref P{i}, on]" for i in range(12))
+    parameters = "\n".join(f"  P{i}: {{Type: String}}" for i in range(12))
+    switches = "\n".join(f"      Tag{i}: !If [C{i}, a, b]" for i in range(12))
+    template = _write(
+        tmp_path,
+        "open.yaml",
+        f"""Parameters:
+{parameters}
+Conditions:
+{conditions}
+Resources:
+  Domain:
+    Type: AWS::OpenSearchService::Domain
+    Properties:
+      EncryptionAtRestOptions: !If [C0, {{Enabled: true}}, !Ref AWS::NoValue]
+      Unrelated:
+{switches}
+""",
+    )
+    assert [f.resource for f in _findings([template], "WMM401")] == ["Domain"]
+    assert _findings([template], "WMM402") == []
+
+
+def test_ebs_encryption_by_default_is_a_model_setting(tmp_path: Path) -> None:
+    template = _write(
+        tmp_path,
+        "volumes.yaml",
+        """Resources:
+  Worker:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0123456789abcdef0
+      BlockDeviceMappings:
+        - DeviceName: /dev/xvda
+          Ebs: {VolumeSize: 30}
+  Scratch:
+    Type: AWS::EC2::Volume
+    Properties: {AvailabilityZone: eu-west-1a, Size: 10, Encrypted: false}
+""",
+    )
+    unencrypted = _findings([template], "WMM401")
+    assert [f.resource for f in unencrypted] == ["Worker", "Scratch"]
+    assert "ebs_encryption_by_default" in unencrypted[0].message
+    assert _findings([template], "WMM402") == []
+    by_default = apply_overrides(shipped_model(), {"data": {"ebs_encryption_by_default": True}})
+    assert _findings([template], "WMM401", by_default) == []
+    default_key = _findings([template], "WMM402", by_default)
+    assert [f.resource for f in default_key] == ["Worker", "Scratch"]
+    assert "default EBS key" in default_key[0].message

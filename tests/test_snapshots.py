@@ -18,6 +18,9 @@ CASES = {
     "fixtures/cdk/web-service/cdk.out": "fixtures/cdk/web-service/expected-findings.txt",
     "fixtures/cdk/serverless/cdk.out": "fixtures/cdk/serverless/expected-findings.txt",
     "fixtures/cdk/multi-stack/cdk.out": "fixtures/cdk/multi-stack/expected-findings.txt",
+    "fixtures/cdk/iam/cdk.out": "fixtures/cdk/iam/expected-findings.txt",
+    "fixtures/cdk/fargate-service/cdk.out": "fixtures/cdk/fargate-service/expected-findings.txt",
+    "fixtures/cdk/databases/cdk.out": "fixtures/cdk/databases/expected-findings.txt",
     "examples/quickstart/template.yaml": "examples/quickstart/expected-findings.txt",
 }
 

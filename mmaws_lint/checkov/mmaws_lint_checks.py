@@ -22,16 +22,6 @@ from mmaws_lint.template.load import read_template
 from mmaws_lint.template.template import Template
 
 _SEVERITY = {"error": BcSeverities.HIGH, "warning": BcSeverities.MEDIUM, "info": BcSeverities.LOW}
-_CATEGORY = {
-    "monitoring": CheckCategories.LOGGING,
-    "network": CheckCategories.NETWORKING,
-    "iam": CheckCategories.IAM,
-    "encryption": CheckCategories.ENCRYPTION,
-    "compute": CheckCategories.GENERAL_SECURITY,
-    "databases": CheckCategories.BACKUP_AND_RECOVERY,
-    "serverless": CheckCategories.GENERAL_SECURITY,
-    "suppressions": CheckCategories.CONVENTION,
-}
 _OPTIONS = find_config().values
 _MODEL = load_model(os.environ.get("MMAWS_LINT_MODEL") or _OPTIONS.get("model"))
 _RULE_IDS = selected_rules(_MODEL, _OPTIONS.get("select", []), _OPTIONS.get("ignore", []))
@@ -78,7 +68,7 @@ class MmawsLintCheck(BaseResourceCheck):
         super().__init__(
             name=f"{rule.title} (mmaws-lint)",
             id=rule.id,
-            categories=[_CATEGORY.get(rule.family, CheckCategories.GENERAL_SECURITY)],
+            categories=[CheckCategories[_MODEL.family_of(rule).checkov_category]],
             supported_resources=supported,
             guideline=rule.docs_url,
         )

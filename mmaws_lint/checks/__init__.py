@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..app import App
 from ..findings import Finding, finding_at
@@ -63,6 +63,31 @@ def check(rule_id: str) -> Callable[[CheckFunction], CheckFunction]:
         return function
 
     return register
+
+
+# Rule ID -> a function saying why the rule cannot fully decide in this installation (a data
+# file of another package moved or changed shape), or None; shown by `rules` and `explain`.
+LIMITATIONS: dict[str, Callable[[], str | None]] = {}
+
+
+def limitation(rule_id: str) -> str | None:
+    load_checks()
+    explain = LIMITATIONS.get(rule_id)
+    return explain() if explain is not None else None
+
+
+# Predicates that model data names in `when:` and `variant:` (see model.PREDICATE_KEYS): the
+# model checks every such name against this registry when it loads.
+PREDICATES: dict[str, Callable[..., bool]] = {}
+P = TypeVar("P", bound=Callable[..., bool])
+
+
+def predicate(function: P) -> P:
+    """Register `function` under its name as a predicate model data may name."""
+    if PREDICATES.get(function.__name__, function) is not function:
+        raise RuntimeError(f"two predicates named {function.__name__}")
+    PREDICATES[function.__name__] = function
+    return function
 
 
 def load_checks() -> dict[str, CheckFunction]:

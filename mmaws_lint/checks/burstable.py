@@ -14,3 +14,10 @@ def is_burstable(service: str, instance_type: str, data: dict[str, Any]) -> bool
     prefixes = data.get("burstable_classes", {}).get(service, [])
     lowered = instance_type.strip().lower()
     return any(lowered.startswith(prefix + ".") for prefix in prefixes)
+
+
+def always_unlimited(service: str, instance_type: str, data: dict[str, Any]) -> bool:
+    """True when the service always runs `instance_type` in unlimited CPU credit mode."""
+    prefixes = data.get("burstable_always_unlimited", {}).get(service, [])
+    lowered = instance_type.strip().lower()
+    return any(lowered.startswith(prefix + ".") for prefix in prefixes)

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .. import DOCS_URL, __version__
+from .._version import __version__
 from ..engine import Result
-from ..model import Model, Rule
+from ..model import DOCS_URL, Model, Rule
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

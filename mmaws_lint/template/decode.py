@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 from typing import Any
 
 import yaml
@@ -37,6 +38,10 @@ _SCALAR_CONSTRUCTORS = {
     "tag:yaml.org,2002:null": yaml.SafeLoader.construct_yaml_null,
 }
 _SCALAR_HELPER = yaml.SafeLoader("")
+# Python refuses to turn integers longer than this into text (sys.set_int_max_str_digits); a
+# number that long is no CloudFormation value, so it stays the text it was written as.
+_MAX_INT_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
+_MAX_INT_BITS = int(_MAX_INT_DIGITS * 3.32)
 
 
 class DecodeError(Exception):
@@ -117,7 +122,7 @@ def _scalar(node: ScalarNode) -> Any:
         return value
     if tag == "tag:yaml.org,2002:int":
         if value.isdigit():
-            return int(value)
+            return _int(value)
     elif tag == "tag:yaml.org,2002:bool":
         return _BOOL_VALUES.get(value.lower(), value)
     elif tag == "tag:yaml.org,2002:null":
@@ -126,9 +131,22 @@ def _scalar(node: ScalarNode) -> Any:
     if construct is None:
         return value
     try:
-        return construct(_SCALAR_HELPER, node)
+        constructed = construct(_SCALAR_HELPER, node)
     except (ValueError, TypeError, OverflowError):
         return value
+    if isinstance(constructed, int) and constructed.bit_length() > _MAX_INT_BITS:
+        return value
+    return constructed
+
+
+def _int(text: str) -> int | str:
+    """An integer, or its text when Python would refuse to print it again (> 4,300 digits)."""
+    if len(text) > _MAX_INT_DIGITS:
+        return text
+    try:
+        return int(text)
+    except ValueError:  # digits int() does not read, such as superscripts
+        return text
 
 
 def _intrinsic(node: Node, value: Any) -> Any:
@@ -270,7 +288,7 @@ def _decode_json(text: str, duplicates: list[DecodeError] | None = None) -> Any:
         return result
 
     try:
-        raw = json.loads(text, object_pairs_hook=pairs)
+        raw = json.loads(text, object_pairs_hook=pairs, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise DecodeError(f"invalid JSON: {exc.msg}", exc.lineno) from None
     except RecursionError:
@@ -284,11 +302,21 @@ def _wrap_json(value: Any, depth: int) -> Any:
     if isinstance(value, dict):
         result = Map()
         for key, child in value.items():
-            result[key] = _wrap_json(child, depth + 1)
+            result[_text(key)] = _wrap_json(child, depth + 1)
         return result
     if isinstance(value, list):
         seq = Seq()
         for child in value:
             seq.append(_wrap_json(child, depth + 1))
         return seq
+    if isinstance(value, str):
+        return _text(value)
     return value
+
+
+def _text(value: str) -> str:
+    """JSON may escape half of a surrogate pair (`"\\ud800"`), which no output can encode:
+    it becomes U+FFFD, the replacement character."""
+    if value.isascii():
+        return value
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

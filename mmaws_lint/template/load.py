@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .decode import DecodeError, decode_text
-from .nodes import Map, Seq
+from .intrinsics import intrinsic
+from .nodes import Map, Seq, as_span
 from .template import Template
 
 # CloudFormation accepts templates of at most 1 MB (from S3); anything five times larger is not a
 # template that can be deployed, and decoding it would cost seconds and gigabytes.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Files found by walking a folder are decoded only when this matches; `Resources` lets a file
+# whose resource types are not plain strings (`Type: !Ref X`) reach the check that reports it.
 _LOOKS_LIKE_CFN = re.compile(
     rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Custom)::[A-Za-z0-9]+::"
+    rb"|(^|[{,\s])[\"']?Resources[\"']?\s*:"
 )
 _SAM_GLOBAL_SECTIONS = {
     "Function": "AWS::Serverless::Function",
@@ -99,8 +103,10 @@ def parse_template(
     except RecursionError:
         return LoadProblem(name, "nested too deeply to read")
     if not _is_template(data):
-        if explicit and looks_like_cfn and isinstance(data, Map) and "Resources" in data:
-            return LoadProblem(name, "'Resources' is not a mapping of resources with a 'Type'")
+        unlintable = _why_not_lintable(data)
+        if unlintable is not None:
+            message, line = unlintable
+            return LoadProblem(name, message, line)
         if not explicit:
             return None
         return LoadProblem(name, "skipped: not a CloudFormation template", skipped=True)
@@ -110,6 +116,10 @@ def parse_template(
         LoadProblem(name, f"{d.message}; the last value is used", d.line, skipped=True)
         for d in duplicates
     ]
+    notes.extend(
+        LoadProblem(name, f"{message}; the resource is not linted", line, skipped=True)
+        for message, line in _untyped_resources(data.get("Resources"))
+    )
     return Template(
         file=name,
         data=data,
@@ -128,6 +138,52 @@ def _is_template(data: object) -> bool:
     ):
         return True
     return "AWSTemplateFormatVersion" in data and (resources is None or isinstance(resources, Map))
+
+
+def _why_not_lintable(data: object) -> tuple[str, int | None] | None:
+    """(message, line) when something that looks like a template (a format version, or
+    resources with a `Type` key) cannot be linted; None when it does not look like one."""
+    if not isinstance(data, Map):
+        return None
+    resources = data.get("Resources")
+    if isinstance(resources, Map):
+        untyped = _untyped_resources(resources)
+        return untyped[0] if untyped else None
+    if resources is None:
+        return None
+    typed_items = isinstance(resources, list) and any(
+        isinstance(item, dict) and "Type" in item for item in resources
+    )
+    if "AWSTemplateFormatVersion" in data or typed_items:
+        line = as_span(data.key_spans.get("Resources", data.span)).line
+        message = f"'Resources' is {_kind(resources)}, not a mapping of logical IDs to resources"
+        return message, line
+    return None
+
+
+def _untyped_resources(resources: object) -> list[tuple[str, int | None]]:
+    """(message, line) for each resource whose `Type` is there but is not a type name."""
+    if not isinstance(resources, Map):
+        return []
+    found = []
+    for logical_id, body in resources.items():
+        if isinstance(body, Map) and "Type" in body and not isinstance(body["Type"], str):
+            line = as_span(body.key_spans.get("Type", body.span)).line
+            kind = _kind(body["Type"])
+            found.append(
+                (f"resource {logical_id}: 'Type' is {kind}, not a name like AWS::SQS::Queue", line)
+            )
+    return found
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an intrinsic function" if intrinsic(value) is not None else "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return "a number" if isinstance(value, (int, float)) else f"a {type(value).__name__}"
 
 
 def merge_sam_globals(data: Map) -> None:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .intrinsics import intrinsic
 from .nodes import Map
 from .template import PSEUDO_PARAMETERS, Template
 
@@ -50,15 +51,6 @@ class Target(NamedTuple):
     file: str
     logical_id: str
     attr: str = ""
-
-
-def intrinsic(node: Any) -> tuple[str, Any] | None:
-    """(function name, argument) when node is a one-key intrinsic function mapping."""
-    if isinstance(node, dict) and len(node) == 1:
-        key = next(iter(node))
-        if key == "Ref" or key == "Condition" or (isinstance(key, str) and key.startswith("Fn::")):
-            return key, node[key]
-    return None
 
 
 def is_no_value(node: Any) -> bool:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ...app import App
 from ...findings import Finding
+from ...template.nodes import Path
 from ...template.resolve import intrinsic
-from ...template.template import Resource, Template
+from ...template.scenarios import Scenario, describe_when
+from ...template.template import Resource
 from ...template.walk import lookup
 from .. import Context, check
-from ..burstable import is_burstable
+from ..burstable import always_unlimited, is_burstable
 from .kinds import AUTO_SCALING_GROUP, INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE
 from .reporting import ParameterFindings
-from .values import Origin, known_values, merged, property_origins
+from .values import Origin, known_values, property_origins
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ TYPE_SITES: dict[str, tuple[TypeSite, ...]] = {
     ),
     LAUNCH_CONFIGURATION: (TypeSite("ec2", ("InstanceType",)),),
     "AWS::RDS::DBInstance": (TypeSite("rds", ("DBInstanceClass",)),),
+    "AWS::DocDB::DBInstance": (TypeSite("rds", ("DBInstanceClass",)),),
+    "AWS::Neptune::DBInstance": (TypeSite("rds", ("DBInstanceClass",)),),
     "AWS::ElastiCache::CacheCluster": (TypeSite("elasticache", ("CacheNodeType",)),),
     "AWS::ElastiCache::ReplicationGroup": (TypeSite("elasticache", ("CacheNodeType",)),),
     "AWS::OpenSearchService::Domain": (
@@ -85,22 +90,52 @@ def burstable_performance(ctx: Context) -> Iterator[Finding]:
     for resource in ctx.app.resources(*TYPE_SITES):
         if (resource.template.file, resource.logical_id) in overridden:
             continue
+        scenarios = ctx.scenarios(resource)
         for site in TYPE_SITES[resource.type]:
-            fix = _burstable_fix(site)
-            for origin in merged(_burstable_origins(ctx, resource, site, exempt)):
+            found = _by_scenario(
+                scenarios, partial(_burstable_origins, ctx, resource, site, exempt)
+            )
+            for origin, (violating, metric) in found.items():
                 if origin.parameter:
                     parameters.add(resource, origin)
-                else:
-                    message = _burstable_message(resource.logical_id, origin.value, fix)
-                    yield ctx.finding(resource, message, origin.path)
+                    continue
+                message = _burstable_message(
+                    resource.logical_id, origin.value, _burstable_fix(site), metric,
+                    describe_when(violating, scenarios),
+                )  # fmt: skip
+                yield ctx.finding(resource, message, origin.path)
     for group in ctx.app.resources(AUTO_SCALING_GROUP):
-        for origin in merged(_burstable_overrides(ctx, group, exempt)):
+        scenarios = ctx.scenarios(group)
+        found = _by_scenario(scenarios, partial(_burstable_overrides, ctx, group, exempt))
+        for origin, (violating, metric) in found.items():
             if origin.parameter:
                 parameters.add(group, origin)
-            else:
-                message = _burstable_message(group.logical_id, origin.value, BURSTABLE_FIXES["ec2"])
-                yield ctx.finding(group, message, origin.path)
+                continue
+            message = _burstable_message(
+                group.logical_id, origin.value, BURSTABLE_FIXES["ec2"], metric,
+                describe_when(violating, scenarios),
+            )  # fmt: skip
+            yield ctx.finding(group, message, origin.path)
     yield from parameters.findings(ctx, _burstable_parameter_message)
+
+
+def _by_scenario(
+    scenarios: list[Scenario], origins_in: Callable[[Scenario], Iterator[tuple[Origin, str]]]
+) -> dict[Origin, tuple[list[Scenario], str]]:
+    """Each place a burstable type is written (values merged), with the scenarios that deploy
+    it and the credit metric its alarm needs."""
+    places: dict[tuple[Path, str | None], tuple[list[str], list[Scenario], str]] = {}
+    for scenario in scenarios:
+        for origin, metric in origins_in(scenario):
+            values, seen, _ = places.setdefault((origin.path, origin.parameter), ([], [], metric))
+            if origin.value not in values:
+                values.append(origin.value)
+            if scenario not in seen:
+                seen.append(scenario)
+    return {
+        Origin(" or ".join(values), path, parameter): (seen, metric)
+        for (path, parameter), (values, seen, metric) in places.items()
+    }
 
 
 def _burstable_fix(site: TypeSite) -> str:
@@ -109,44 +144,57 @@ def _burstable_fix(site: TypeSite) -> str:
     return BURSTABLE_FIXES[site.service]
 
 
-def _burstable_message(logical_id: str, value: str, fix: str) -> str:
+def _burstable_message(logical_id: str, value: str, fix: str, metric: str, when: str) -> str:
     return (
-        f"{logical_id} runs on {value}, a burstable type: {CREDITS_RUN_OUT}; choose {fix},"
-        " and alarm on CPUCreditBalance (WMM101)"
+        f"{logical_id} runs on {value}{when}, a burstable type: {CREDITS_RUN_OUT}; choose {fix},"
+        f" and alarm on {metric} (WMM101)"
     )
 
 
 def _burstable_parameter_message(name: str, value: str, users: str) -> str:
     return (
         f"Parameter {name} defaults to {value}, a burstable type used by {users}:"
-        f" {CREDITS_RUN_OUT}; default to a fixed-performance type, and alarm on"
-        " CPUCreditBalance (WMM101)"
+        f" {CREDITS_RUN_OUT}; default to a fixed-performance type, and alarm on its CPU"
+        " credits (WMM101)"
     )
 
 
+def _credit_metric(service: str, value: str, credits: set[str] | None, data: dict) -> str:
+    """The metric WMM101 asks for: the surplus in unlimited mode, else the balance."""
+    if always_unlimited(service, value, data) or (credits and "standard" not in credits):
+        return "CPUSurplusCreditBalance"
+    return "CPUCreditBalance"
+
+
 def _burstable_origins(
-    ctx: Context, resource: Resource, site: TypeSite, exempt: set[str]
-) -> Iterator[Origin]:
-    resolver = ctx.resolver(resource)
+    ctx: Context, resource: Resource, site: TypeSite, exempt: set[str], scenario: Scenario
+) -> Iterator[tuple[Origin, str]]:
+    resolver = ctx.resolver(resource, scenario)
     if site.switch_keys is not None:
         switch = known_values(resolver, resource.properties, site.switch_keys, missing="false")
         if switch is None or "true" not in switch:
             return
+    credits = None
     if site.credit_keys is not None:
         credits = known_values(resolver, resource.properties, site.credit_keys)
         if credits is None or credits <= exempt:
             return
     for origin in property_origins(resolver, resource.properties, site.keys):
         if is_burstable(site.service, origin.value, ctx.model.data):
-            yield origin
+            yield origin, _credit_metric(site.service, origin.value, credits, ctx.model.data)
 
 
-def _burstable_overrides(ctx: Context, group: Resource, exempt: set[str]) -> Iterator[Origin]:
+def _burstable_overrides(
+    ctx: Context, group: Resource, exempt: set[str], scenario: Scenario
+) -> Iterator[tuple[Origin, str]]:
     """Burstable types in a mixed instances policy; their credit mode is the launch template's."""
-    resolver = ctx.resolver(group)
+    resolver = ctx.resolver(group, scenario)
     policy = ("MixedInstancesPolicy", "LaunchTemplate")
     shared_spec = group.prop(*policy, "LaunchTemplateSpecification")
-    for item, path in lookup(group.properties, (*policy, "Overrides", "*"), ("Properties",)):
+    overrides = lookup(
+        group.properties, (*policy, "Overrides", "*"), ("Properties",), scenario=scenario
+    )
+    for item, path in overrides:
         if not isinstance(item, dict) or intrinsic(item) is not None:
             continue
         spec = item.get("LaunchTemplateSpecification", shared_spec)
@@ -155,16 +203,14 @@ def _burstable_overrides(ctx: Context, group: Resource, exempt: set[str]) -> Ite
             continue
         for origin in property_origins(resolver, item, ("InstanceType",), base=path):
             if is_burstable("ec2", origin.value, ctx.model.data):
-                yield origin
+                yield origin, _credit_metric("ec2", origin.value, credits, ctx.model.data)
 
 
 def _launch_template_credits(ctx: Context, user: Resource, spec: Any) -> set[str] | None:
     """Credit modes of the launch templates `spec` points at; None when none is in the run."""
-    templates = ctx.app.shared("compute.templates_by_file", templates_by_file)
     found: set[str] | None = None
     for target in ctx.resolver(user).references(spec):
-        template = templates.get(target.file)
-        launch_template = template.resources.get(target.logical_id) if template else None
+        launch_template = ctx.app.resource_at(target)
         if launch_template is None or launch_template.type != LAUNCH_TEMPLATE:
             continue
         credits = known_values(
@@ -176,10 +222,6 @@ def _launch_template_credits(ctx: Context, user: Resource, spec: Any) -> set[str
             return None
         found = (found or set()) | credits
     return found
-
-
-def templates_by_file(app: App) -> dict[str, Template]:
-    return {template.file: template for template in app.templates}
 
 
 def overridden_launch_templates(app: App) -> set[tuple[str, str]]:

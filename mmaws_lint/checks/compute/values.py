@@ -88,8 +88,9 @@ def property_origins(
     default: str | None = None,
     base: Path = ("Properties",),
 ) -> Iterator[Origin]:
-    """Every known literal at `keys` below `properties`, branch by branch."""
-    for node, path in lookup(properties, keys, base):
+    """Every known literal at `keys` below `properties`, branch by branch (the branches the
+    resolver's scenario picks)."""
+    for node, path in lookup(properties, keys, base, scenario=resolver.scenario):
         yield from origins(resolver, node, path, default)
 
 

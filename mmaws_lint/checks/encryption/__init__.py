@@ -4,6 +4,7 @@
 `backup` judges backup plans; importing them registers their checks.
 """
 
+from . import certificates, clear_text, tls_guards, tls_policies, transit  # noqa: F401, I001
 from . import at_rest, backup, keys
 
 __all__ = ["at_rest", "backup", "keys"]

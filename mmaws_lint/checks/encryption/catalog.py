@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from ...template.nodes import Path
 from ...template.resolve import Resolver, as_literal
+from ...template.scenarios import Scenario
 from ...template.template import Resource
 from ...template.walk import ABSENT, OPAQUE, lookup, lowered
 from ...template.walk import possible_literals as walk_literals
@@ -33,12 +34,14 @@ class Outcome(NamedTuple):
     """Where one configuration of a data store ends up.
 
     state: none, aws_owned, aws_managed or customer; path: the property deciding it (relative
-    to the resource); managed_alias: the AWS managed alias a key property names, if it names one.
+    to the resource); managed_alias: the AWS managed alias a key property names, if it names one;
+    unit: which part of the resource (volume, replica) it is about, `Fn::If` steps left out.
     """
 
     state: str
     path: Path
     managed_alias: str = ""
+    unit: Path = ()
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,13 @@ class StoreKind:
     inherits_when_set: tuple[str, ...] = ()
     inherits_when_value: dict[str, list[str]] = field(default_factory=dict)
     region_gaps: frozenset[str] = frozenset()
+    unencrypted_note: str = ""
 
     @classmethod
-    def from_row(cls, resource_type: str, row: dict[str, Any]) -> StoreKind:
+    def from_row(
+        cls, resource_type: str, row: dict[str, Any], data: dict[str, Any] | None = None
+    ) -> StoreKind:
+        row = _with_account_default(row, data or {})
         return cls(
             type=resource_type,
             name=str(row.get("name", resource_type)),
@@ -96,6 +103,7 @@ class StoreKind:
             inherits_when_set=tuple(row.get("inherits_when_set") or ()),
             inherits_when_value=_lowered_lists(row.get("inherits_when_value")),
             region_gaps=frozenset(row.get("unsupported_region_conditions") or ()),
+            unencrypted_note=" ".join(str(row.get("unencrypted_note") or "").split()),
         )
 
     @property
@@ -124,9 +132,29 @@ class StoreKind:
 def catalog(data: dict[str, Any]) -> dict[str, StoreKind]:
     rows = data.get("encryption_data_stores") or {}
     return {
-        str(kind): StoreKind.from_row(str(kind), row)
+        str(kind): StoreKind.from_row(str(kind), row, data)
         for kind, row in rows.items()
         if isinstance(row, dict)
+    }
+
+
+def _with_account_default(row: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The row as the account sees it: when the data key named by `account_default` is true
+    (EBS encryption by default), what would stay unencrypted gets the account's default key."""
+    setting = row.get("account_default")
+    if not setting or data.get(str(setting)) is not True:
+        return row
+    encrypted = row.get("keyless_state") or AWS_MANAGED
+    switch_states = {
+        key: (encrypted if state == NONE else state)
+        for key, state in (row.get("switch_states") or {}).items()
+    }
+    absent = row.get("absent_state")
+    return {
+        **row,
+        "switch_states": switch_states,
+        "absent_state": encrypted if absent == NONE else absent,
+        "unencrypted_note": "",
     }
 
 
@@ -145,9 +173,11 @@ def _lowered_lists(value: Any) -> dict[str, list[str]]:
 # ---- reading a property through Fn::If -------------------------------------------------
 
 
-def is_set(node: Any, dotted: str, path: Path = ()) -> bool:
-    """True when the property at `dotted` may be present in some configuration."""
-    return any(value is not ABSENT for value, _ in lookup(node, _dotted(dotted), path))
+def is_set(node: Any, dotted: str, path: Path = (), scenario: Scenario | None = None) -> bool:
+    """True when the property at `dotted` may be present in some configuration (of `scenario`)."""
+    return any(
+        value is not ABSENT for value, _ in lookup(node, _dotted(dotted), path, scenario=scenario)
+    )
 
 
 def possible_literals(resolver: Resolver, node: Any, dotted: str) -> set[str] | None:
@@ -158,7 +188,7 @@ def possible_literals(resolver: Resolver, node: Any, dotted: str) -> set[str] | 
 def known_literals(resolver: Resolver, node: Any, dotted: str) -> set[str]:
     """The lower-cased literals the property can take in the configurations that are known."""
     found: set[str] = set()
-    for value, _ in lookup(node, _dotted(dotted), ()):
+    for value, _ in lookup(node, _dotted(dotted), (), scenario=resolver.scenario):
         if value is not ABSENT and value is not OPAQUE:
             for parts in resolver.values(value):
                 literal = as_literal(parts)
@@ -177,29 +207,54 @@ def judge(resolver: Resolver, resource: Resource, kind: StoreKind) -> list[Outco
         return []
     absent_states = _absent_states(resolver, properties, kind)
     outcomes: list[Outcome] = []
-    for unit, unit_path in units(kind, properties, PROPERTIES):
+    for unit, unit_path in units(kind, properties, PROPERTIES, resolver.scenario):
         if unit is ABSENT and not kind.require:
-            outcomes.extend(Outcome(state, _shown(unit_path)) for state in absent_states)
-        elif isinstance(unit, dict) and _judged_item(unit, kind):
-            outcomes.extend(_judge_unit(resolver, unit, unit_path, kind, absent_states))
+            outcomes.extend(
+                Outcome(state, _shown(unit_path), unit=unit_of(unit_path))
+                for state in absent_states
+            )
+        elif isinstance(unit, dict) and _judged_item(unit, kind, resolver.scenario):
+            unit_id = unit_of(unit_path)
+            outcomes.extend(
+                outcome._replace(unit=unit_id)
+                for outcome in _judge_unit(resolver, unit, unit_path, kind, absent_states)
+            )
     return outcomes
 
 
-def units(kind: StoreKind, properties: dict, path: Path) -> Iterable[tuple[Any, Path]]:
+def unit_of(path: Path) -> Path:
+    """Which part of a resource a path is in, whichever `Fn::If` branch led to it: branches of
+    one item are one volume (or replica) deployed one way or the other, never both."""
+    kept: list[Any] = []
+    skip = 0
+    for step in path:
+        if skip:
+            skip -= 1
+        elif step == "Fn::If":
+            skip = 1
+        else:
+            kept.append(step)
+    return tuple(kept)
+
+
+def units(
+    kind: StoreKind, properties: dict, path: Path, scenario: Scenario | None = None
+) -> Iterable[tuple[Any, Path]]:
     """The parts of a resource judged one by one: the items of `each`, or the properties."""
     if kind.each:
-        return lookup(properties, (*kind.each, "*"), path, kind.region_gaps)
+        return lookup(properties, (*kind.each, "*"), path, kind.region_gaps, scenario)
     return [(properties, path)]
 
 
-def _judged_item(unit: dict, kind: StoreKind) -> bool:
+def _judged_item(unit: dict, kind: StoreKind, scenario: Scenario | None) -> bool:
     if kind.require and kind.require not in unit:
         return False
-    return not any(is_set(unit, name) for name in kind.skip_item_when_set)
+    return not any(is_set(unit, name, scenario=scenario) for name in kind.skip_item_when_set)
 
 
 def _skipped(resolver: Resolver, properties: dict, kind: StoreKind) -> bool:
-    if any(is_set(properties, name) for name in kind.skip_when_set):
+    scenario = resolver.scenario
+    if any(is_set(properties, name, scenario=scenario) for name in kind.skip_when_set):
         return True
     for name, values in kind.skip_when_value.items():
         if known_literals(resolver, properties, name) & set(values):
@@ -226,7 +281,7 @@ def _absent_states(resolver: Resolver, properties: dict, kind: StoreKind) -> set
 
 def _inherits(resolver: Resolver, unit: dict, kind: StoreKind) -> bool:
     """True when the encryption comes from a snapshot, a source or the AMI."""
-    if any(is_set(unit, name) for name in kind.inherits_when_set):
+    if any(is_set(unit, name, scenario=resolver.scenario) for name in kind.inherits_when_set):
         return True
     for name, values in kind.inherits_when_value.items():
         literals = possible_literals(resolver, unit, name)
@@ -240,7 +295,9 @@ def _judge_unit(
 ) -> Iterator[Outcome]:
     inherits = _inherits(resolver, unit, kind)
     key_slots = (
-        lookup(unit, kind.key, unit_path, kind.region_gaps) if kind.key else [(ABSENT, unit_path)]
+        lookup(unit, kind.key, unit_path, kind.region_gaps, resolver.scenario)
+        if kind.key
+        else [(ABSENT, unit_path)]
     )
     for key, key_path in key_slots:
         if key is OPAQUE:
@@ -280,7 +337,7 @@ def _switch_states(
     if not kind.switch:
         yield USE_KEY, unit_path
         return
-    for value, path in lookup(unit, kind.switch, unit_path, kind.region_gaps):
+    for value, path in lookup(unit, kind.switch, unit_path, kind.region_gaps, resolver.scenario):
         if value is ABSENT:
             yield from ((state, path) for state in sorted(absent_states))
             continue

@@ -19,6 +19,10 @@ KEY_TYPES = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 ALIAS_TYPE = "AWS::KMS::Alias"
 _ALIAS_NAME = re.compile(r"(?:^|:)(alias/[A-Za-z0-9/_-]+)$")
 _ACCESS_LOG_BUCKET_ATTRIBUTE = "access_logs.s3.bucket"
+_DISTRIBUTION = "AWS::CloudFront::Distribution"
+_OAI_PRINCIPAL = "cloudfront:user/CloudFront Origin Access Identity"
+_OBJECT_READ_ACTIONS = frozenset({"s3:getobject", "s3:*", "*", "s3:get*"})
+_S3_DOMAIN = re.compile(r"\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
 
 
 # ---- which data stores use which key -----------------------------------------------------
@@ -128,9 +132,10 @@ class SseS3Signs:
 
 def sse_s3_only_buckets(app: App, signs: SseS3Signs) -> set[Target]:
     """Buckets a customer managed key would break: destinations of S3 server access logs and
-    of Application/Classic Load Balancer access logs (delivered only to SSE-S3 buckets), and
+    of Application/Classic Load Balancer access logs (delivered only to SSE-S3 buckets),
     buckets read anonymously (websites, public ACLs or policies), since S3 decrypts SSE-KMS
-    objects only for signed requests."""
+    objects only for signed requests, and buckets CloudFront reads through an origin access
+    identity, which cannot use a KMS key (an origin access control can)."""
     return app.shared("encryption.sse_s3_only_buckets", lambda built: _build(built, signs))
 
 
@@ -139,6 +144,8 @@ def _build(app: App, signs: SseS3Signs) -> set[Target]:
     by_name = _buckets_by_name(app, buckets)
     found: set[Target] = set()
     for node, resolver in _log_destinations(app, buckets):
+        found |= _buckets_named_by(resolver, node, by_name)
+    for node, resolver in _origins_read_through_identities(app):
         found |= _buckets_named_by(resolver, node, by_name)
     for bucket in buckets:
         resolver = app.resolver(bucket.template)
@@ -171,6 +178,31 @@ def _log_destinations(app: App, buckets: list[Resource]) -> Iterator[tuple[Any, 
             yield target, app.resolver(balancer.template)
 
 
+def _origins_read_through_identities(app: App) -> Iterator[tuple[Any, Resolver]]:
+    """Domain names of the S3 origins CloudFront reads through an origin access identity."""
+    for distribution in app.resources(_DISTRIBUTION):
+        resolver = app.resolver(distribution.template)
+        origins = distribution.prop("DistributionConfig", "Origins")
+        for origin in scalars(resolver, origins):
+            if not isinstance(origin, dict) or _names_something(
+                resolver, origin.get("OriginAccessControlId")
+            ):
+                continue
+            config = origin.get("S3OriginConfig")
+            if isinstance(config, dict) and _names_something(
+                resolver, config.get("OriginAccessIdentity")
+            ):
+                yield origin.get("DomainName"), resolver
+
+
+def _names_something(resolver: Resolver, node: Any) -> bool:
+    """True when a value may be set to something (an identity, a control), not '' or absent."""
+    if node is None:
+        return False
+    values = resolver.values(node)
+    return bool(values) and values != {()}
+
+
 def _may_be_application(resolver: Resolver, balancer: Resource) -> bool:
     """Network Load Balancers deliver to SSE-KMS buckets too; only ALBs need SSE-S3."""
     types = resolver.literals(balancer.prop("Type"))
@@ -193,7 +225,19 @@ def _buckets_named_by(
     found = {Target(t.file, t.logical_id) for t in resolver.references(node)}
     for parts in resolver.values(node):
         found.update(by_name.get(parts, ()))
+        found.update(by_name.get(_bucket_of_domain(parts), ()))
     return found
+
+
+def _bucket_of_domain(parts: Parts) -> Parts:
+    """`name` for a bucket's domain name `name.s3.amazonaws.com` (or a Regional one)."""
+    if not parts or not isinstance(parts[-1], str):
+        return parts
+    match = _S3_DOMAIN.search(parts[-1])
+    if match is None:
+        return parts
+    head = parts[-1][: match.start()]
+    return (*parts[:-1], head) if head else parts[:-1]
 
 
 def _marks_sse_s3_only(resolver: Resolver, document: Any, signs: SseS3Signs) -> bool:
@@ -205,6 +249,7 @@ def _marks_sse_s3_only(resolver: Resolver, document: Any, signs: SseS3Signs) -> 
             if isinstance(statement, dict) and (
                 _grants_service(resolver, statement, signs.log_principals)
                 or _grants_anonymous_read(resolver, statement, signs.anonymous_condition_keys)
+                or _grants_origin_access_identity(resolver, statement)
             ):
                 return True
     return False
@@ -220,6 +265,31 @@ def _grants_service(resolver: Resolver, statement: dict, services: frozenset[str
     return False
 
 
+def _grants_origin_access_identity(resolver: Resolver, statement: dict) -> bool:
+    """An Allow to read objects for a CloudFront origin access identity: its canonical user,
+    or its `arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity …` principal."""
+    principal = statement.get("Principal")
+    if resolver.literals(statement.get("Effect")) != {"Allow"} or not isinstance(principal, dict):
+        return False
+    identity = "CanonicalUser" in principal or any(
+        _OAI_PRINCIPAL in part
+        for item in scalars(resolver, principal.get("AWS"))
+        for parts in resolver.values(item)
+        for part in parts
+        if isinstance(part, str)
+    )
+    return identity and _reads_objects(resolver, statement)
+
+
+def _reads_objects(resolver: Resolver, statement: dict) -> bool:
+    actions = {
+        a.lower()
+        for item in scalars(resolver, statement.get("Action"))
+        for a in resolver.literals(item) or ()
+    }
+    return bool(actions & _OBJECT_READ_ACTIONS)
+
+
 def _grants_anonymous_read(
     resolver: Resolver, statement: dict, anonymous_keys: frozenset[str]
 ) -> bool:
@@ -229,12 +299,7 @@ def _grants_anonymous_read(
     principals = principal.get("AWS") if isinstance(principal, dict) else principal
     if not any(resolver.literals(p) == {"*"} for p in scalars(resolver, principals)):
         return False
-    actions = {
-        a.lower()
-        for item in scalars(resolver, statement.get("Action"))
-        for a in resolver.literals(item) or ()
-    }
-    if not actions & {"s3:getobject", "s3:*", "*", "s3:get*"}:
+    if not _reads_objects(resolver, statement):
         return False
     condition = statement.get("Condition")
     tested = {

@@ -10,6 +10,8 @@ from typing import Any
 from ...findings import Finding
 from ...template.nodes import Path
 from ...template.resolve import Parts, Resolver, Sym, Target
+from ...template.scenarios import Scenario, describe_when
+from ...template.symbols import has_unknown
 from ...template.template import Resource
 from ...template.walk import ABSENT, choices
 from .. import Context, check
@@ -24,7 +26,6 @@ OTHER = "other"
 _ACCOUNT = "{ACCOUNT}"
 _ROOT_PRINCIPAL = re.compile(r"arn:[^:]+:iam::(\d{12}|\{ACCOUNT\}):root|\d{12}|\{ACCOUNT\}")
 _NOT_ROOT = re.compile(r":(?:role|user|assumed-role|federated-user|group)/")
-_UNKNOWABLE = ("param", "import", "unknown")
 _KEY_POLICY: Path = ("Properties", "KeyPolicy")
 
 
@@ -106,7 +107,7 @@ def _principal_kind(parts: Parts) -> str:
     written = "".join(part if isinstance(part, str) else _placeholder(part) for part in parts)
     if _NOT_ROOT.search(written):
         return OTHER  # a role or user ARN, whatever its parameters say
-    if any(isinstance(part, Sym) and part.kind in _UNKNOWABLE for part in parts):
+    if has_unknown(parts):
         return UNKNOWN
     if written == "*":
         return WILDCARD
@@ -255,27 +256,47 @@ def _pending_days(resolver: Resolver, key: Resource) -> Iterator[int]:
 def key_without_rotation(ctx: Context) -> Iterator[Finding]:
     symmetric = {spec.lower() for spec in ctx.setting("symmetric_key_specs", [])}
     rotatable = {origin.lower() for origin in ctx.setting("rotatable_origins", [])}
-    for key in deployed(ctx.app.resources("AWS::KMS::Key")):
-        resolver = ctx.resolver(key)
-        specs = possible_literals(resolver, key.properties, "KeySpec")
-        origins = possible_literals(resolver, key.properties, "Origin")
-        if specs is None or origins is None:
-            continue
-        if not specs - {""} <= symmetric or not origins - {""} <= rotatable:
-            continue
-        path = _rotation_off(resolver, key)
-        if path is not None:
+    for key in ctx.app.resources("AWS::KMS::Key"):
+        scenarios = ctx.scenarios(key)
+        violating: list[Scenario] = []
+        first: Path | None = None
+        for scenario in scenarios:
+            path = _rotation_off_if_rotatable(
+                ctx.resolver(key, scenario), key, symmetric, rotatable
+            )
+            if path is not None:
+                violating.append(scenario)
+                first = path if first is None else first
+        if first is not None:
             yield ctx.finding(
                 key,
-                f"{key.logical_id} is a symmetric key whose material never rotates; set"
-                " EnableKeyRotation: true",
-                path=path,
+                f"{key.logical_id} is a symmetric key whose material never rotates"
+                f"{describe_when(violating, scenarios)}; set EnableKeyRotation: true",
+                path=first,
             )
+
+
+def _rotation_off_if_rotatable(
+    resolver: Resolver, key: Resource, symmetric: set[str], rotatable: set[str]
+) -> Path | None:
+    """Where rotation is off, for a key that can rotate: symmetric, with material from KMS
+    (in the resolver's scenario, where a condition on the key spec decides both)."""
+    specs = possible_literals(resolver, key.properties, "KeySpec")
+    origins = possible_literals(resolver, key.properties, "Origin")
+    if specs is None or origins is None:
+        return None
+    if not specs - {""} <= symmetric or not origins - {""} <= rotatable:
+        return None
+    return _rotation_off(resolver, key)
 
 
 def _rotation_off(resolver: Resolver, key: Resource) -> Path | None:
     """Where rotation is off in some configuration (the resource when the property is missing)."""
-    for value, path in choices(key.prop("EnableKeyRotation"), ("Properties", "EnableKeyRotation")):
+    for value, path in choices(
+        key.prop("EnableKeyRotation"),
+        ("Properties", "EnableKeyRotation"),
+        scenario=resolver.scenario,
+    ):
         if value is None or value is ABSENT:
             return () if value is None else path
         literals = resolver.literals(value)

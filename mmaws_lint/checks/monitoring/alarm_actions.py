@@ -12,10 +12,12 @@ from typing import Any
 from ...app import App
 from ...findings import Finding
 from ...template.nodes import Path
-from ...template.resolve import Resolver, Sym, as_literal, intrinsic, is_no_value
+from ...template.resolve import Resolver, as_literal, intrinsic, is_no_value
+from ...template.symbols import has_unknown
 from ...template.template import Resource
 from .. import Context, check
-from .catalog import ResourceKey, nodes_under, possible_values, resource_key
+from ..dead_letters import nodes_under
+from .catalog import ResourceKey, possible_values, resource_key
 
 
 @dataclass
@@ -95,7 +97,6 @@ def _may_notify(alarm: Resource, resolver: Resolver) -> bool:
 
 _RULE_FUNCTION = re.compile(r"\b(?:ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*\"?([^\")]*?)\"?\s*\)")
 _PLACEHOLDER = "\x00"
-_UNKNOWN_SYMBOLS = frozenset({"param", "import", "unknown"})
 ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
 
 
@@ -155,7 +156,7 @@ def _named_alarms(resolver: Resolver, node: Any) -> tuple[set[ResourceKey] | Non
             stack.extend(current)
             continue
         for parts in resolver.values(current):
-            if any(isinstance(p, Sym) and p.kind in _UNKNOWN_SYMBOLS for p in parts):
+            if has_unknown(parts):
                 return None, names
             literal = as_literal(parts)
             if literal:
@@ -169,7 +170,7 @@ def _rule_alarms(resolver: Resolver, rule: Any) -> tuple[set[ResourceKey] | None
     keys = {(target.file, target.logical_id) for target in resolver.references(rule)}
     names: set[str] = set()
     for parts in resolver.values(rule):
-        if any(isinstance(p, Sym) and p.kind in _UNKNOWN_SYMBOLS for p in parts):
+        if has_unknown(parts):
             return None, names
         text = "".join(p if isinstance(p, str) else _PLACEHOLDER for p in parts)
         for match in _RULE_FUNCTION.finditer(text):

@@ -10,7 +10,7 @@ reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,10 @@ from ...app import App
 from ...template.resolve import Resolver, is_no_value
 from ...template.template import Resource
 from ...template.walk import possible_literals
-from ..burstable import is_burstable
+from .. import PREDICATES, predicate
+from ..burstable import always_unlimited, is_burstable
+from ..dead_letters import dead_letter_index
+from ..serverless.index import messaging_index
 
 ResourceKey = tuple[str, str]  # (file, logical ID)
 
@@ -157,7 +160,7 @@ class Environment:
     @property
     def dead_letter_targets(self) -> set[ResourceKey]:
         if self._dead_letter_targets is None:
-            self._dead_letter_targets = _dead_letter_targets(self)
+            self._dead_letter_targets = dead_letter_index(self.app).targets
         return self._dead_letter_targets
 
     @property
@@ -192,38 +195,6 @@ def _deployment_functions(environment: Environment) -> set[ResourceKey]:
             if isinstance(variables, dict) and name in variables:
                 handlers.extend(environment.referenced(handler, variables[name], *_FUNCTION_TYPES))
     return found
-
-
-# Property names under which any service (SQS redrive, Lambda, SNS, EventBridge, Pipes,
-# Scheduler, event source mappings, SAM) points at a queue that receives failed messages.
-_DEAD_LETTER_KEYS = frozenset(
-    {"deadLetterTargetArn", "DeadLetterConfig", "DeadLetterQueue", "OnFailure"}
-)
-
-
-def _dead_letter_targets(environment: Environment) -> set[ResourceKey]:
-    found: set[ResourceKey] = set()
-    for resource in environment.app.resources():
-        resolver = environment.resolver(resource)
-        for node in nodes_under(resource.properties, _DEAD_LETTER_KEYS):
-            for target in resolver.references(node):
-                found.add((target.file, target.logical_id))
-    return found
-
-
-def nodes_under(properties: Any, keys: frozenset[str]) -> Iterator[Any]:
-    """Values of the properties named `keys`, at any depth (not below a matched key)."""
-    stack = [properties]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keys:
-                    yield value
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 # ---- predicates ---------------------------------------------------------------------------
@@ -320,18 +291,22 @@ def _group_credit_modes(resource: Resource, environment: Environment) -> set[str
     return found
 
 
+@predicate
 def ec2_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
     return "standard" in _instance_credit_modes(resource, environment)
 
 
+@predicate
 def ec2_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
     return "unlimited" in _instance_credit_modes(resource, environment)
 
 
+@predicate
 def group_credits_can_run_out(resource: Resource, environment: Environment) -> bool:
     return "standard" in _group_credit_modes(resource, environment)
 
 
+@predicate
 def group_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
     return "unlimited" in _group_credit_modes(resource, environment)
 
@@ -354,6 +329,7 @@ def _override_types(resource: Resource, mixed: Any, environment: Environment) ->
     return found
 
 
+@predicate
 def volume_bursts(resource: Resource, environment: Environment) -> bool:
     default = environment.data.get("monitoring_default_volume_type", "gp2")
     types = _values(resource, environment, "VolumeType", default=default)
@@ -361,6 +337,7 @@ def volume_bursts(resource: Resource, environment: Environment) -> bool:
     return bool(types and types & burst)
 
 
+@predicate
 def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     cluster = resource.prop("DBClusterIdentifier")
     if cluster is not None and not is_no_value(cluster):
@@ -369,6 +346,7 @@ def rds_cluster_member(resource: Resource, environment: Environment) -> bool:
     return bool(engines and any(engine.startswith("aurora") for engine in engines))
 
 
+@predicate
 def rds_standalone(resource: Resource, environment: Environment) -> bool:
     return not rds_cluster_member(resource, environment)
 
@@ -377,29 +355,32 @@ def _database_credit_modes(resource: Resource, environment: Environment) -> set[
     """RDS, Aurora, DocumentDB and Neptune run db.t3 and db.t4g in unlimited mode (always),
     older burstable classes in standard mode."""
     classes = _values(resource, environment, "DBInstanceClass")
-    unlimited = {c.lower() for c in environment.data.get("monitoring_unlimited_db_classes", [])}
     found: set[str] = set()
     for db_class in classes or ():
         if is_burstable("rds", db_class, environment.data):
-            family = db_class.removeprefix("db.").split(".")[0]
-            found.add("unlimited" if family in unlimited else "standard")
+            unlimited = always_unlimited("rds", db_class, environment.data)
+            found.add("unlimited" if unlimited else "standard")
     return found
 
 
+@predicate
 def rds_burstable(resource: Resource, environment: Environment) -> bool:
     return "standard" in _database_credit_modes(resource, environment)
 
 
+@predicate
 def rds_bills_surplus_credits(resource: Resource, environment: Environment) -> bool:
     return "unlimited" in _database_credit_modes(resource, environment)
 
 
+@predicate
 def rds_gp2_storage(resource: Resource, environment: Environment) -> bool:
     # RDS's default storage type changed from gp2 to gp3, so only an explicit gp2 counts.
     storage = _values(resource, environment, "StorageType")
     return bool(storage and "gp2" in storage)
 
 
+@predicate
 def cache_burstable(resource: Resource, environment: Environment) -> bool:
     node_types = _values(resource, environment, "CacheNodeType")
     return bool(
@@ -407,70 +388,100 @@ def cache_burstable(resource: Resource, environment: Environment) -> bool:
     )
 
 
+@predicate
 def cache_is_memcached(resource: Resource, environment: Environment) -> bool:
     default = "redis" if resource.type == "AWS::ElastiCache::ReplicationGroup" else None
     engines = _values(resource, environment, "Engine", default=default)
     return engines == {"memcached"}
 
 
+@predicate
 def efs_bursting_throughput(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "ThroughputMode", default="bursting")
     return bool(modes and "bursting" in modes)
 
 
+@predicate
 def efs_general_purpose(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "PerformanceMode", default="generalPurpose")
     return bool(modes and "generalpurpose" in modes)
 
 
+@predicate
 def queue_is_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return resource_key(resource) in environment.dead_letter_targets
 
 
+@predicate
 def queue_is_not_dead_letter_target(resource: Resource, environment: Environment) -> bool:
     return not queue_is_dead_letter_target(resource, environment)
 
 
+@predicate
 def function_serves_workload(resource: Resource, environment: Environment) -> bool:
     """A custom resource handler runs during deployments only: its failures fail the
     deployment, where someone is already watching."""
     return resource_key(resource) not in environment.deployment_functions
 
 
+@predicate
 def table_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "BillingMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
 
 
+@predicate
 def stream_is_provisioned(resource: Resource, environment: Environment) -> bool:
     modes = _values(resource, environment, "StreamModeDetails", "StreamMode", default="PROVISIONED")
     return bool(modes and "provisioned" in modes)
 
 
-PREDICATES: dict[str, Predicate] = {
-    predicate.__name__: predicate
-    for predicate in (
-        ec2_credits_can_run_out,
-        ec2_bills_surplus_credits,
-        group_credits_can_run_out,
-        group_bills_surplus_credits,
-        volume_bursts,
-        rds_cluster_member,
-        rds_standalone,
-        rds_burstable,
-        rds_bills_surplus_credits,
-        rds_gp2_storage,
-        cache_burstable,
-        cache_is_memcached,
-        efs_bursting_throughput,
-        efs_general_purpose,
-        queue_is_dead_letter_target,
-        queue_is_not_dead_letter_target,
-        function_serves_workload,
-        table_is_provisioned,
-        stream_is_provisioned,
+# ---- serverless and messaging family (MM7xx): its index says who reads and delivers what -------
+
+
+@predicate
+def function_reads_stream(resource: Resource, environment: Environment) -> bool:
+    if not function_serves_workload(resource, environment):
+        return False
+    index = messaging_index(environment.app, environment.data)
+    return any(m.kind in ("kinesis", "dynamodb") for m in index.mappings_of(resource))
+
+
+@predicate
+def topic_delivers_over_http(resource: Resource, environment: Environment) -> bool:
+    index = messaging_index(environment.app, environment.data)
+    return any(
+        s.protocols and s.protocols & {"http", "https"} for s in index.subscriptions_to(resource)
     )
-}
+
+
+# ---- databases family (issue 14) ------------------------------------------------------------
+
+
+@predicate
+def instance_is_serverless(resource: Resource, environment: Environment) -> bool:
+    """An Aurora, DocumentDB or Neptune serverless instance (class db.serverless)."""
+    classes = _values(resource, environment, "DBInstanceClass")
+    return classes == {"db.serverless"}
+
+
+@predicate
+def aurora_provisioned_instance(resource: Resource, environment: Environment) -> bool:
+    return rds_cluster_member(resource, environment) and not instance_is_serverless(
+        resource, environment
+    )
+
+
+@predicate
+def aurora_serverless_v1(resource: Resource, environment: Environment) -> bool:
+    modes = _values(resource, environment, "EngineMode")
+    return modes == {"serverless"}
+
+
+@predicate
+def rds_multi_az_cluster(resource: Resource, environment: Environment) -> bool:
+    """A Multi-AZ DB cluster (MySQL or PostgreSQL): its instances are not resources."""
+    return resource.prop("DBClusterInstanceClass") is not None
 
 
 def holds(name: str | None, resource: Resource, environment: Environment) -> bool:

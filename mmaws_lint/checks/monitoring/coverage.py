@@ -22,6 +22,7 @@ from typing import Any
 from ...app import App
 from ...model import Model
 from ...template.resolve import Parts, Resolver, Sym, as_literal
+from ...template.symbols import has_unknown
 from ...template.template import Resource
 from .catalog import (
     Capacity,
@@ -37,7 +38,6 @@ from .catalog import (
 ANY_RESOURCE: ResourceKey = ("*", "*")
 MetricKey = tuple["str | None", "str | None"]  # (namespace, metric name); None: unknown
 ConditionKey = tuple[str, str] | None  # (file, condition name); None: always exists
-_UNKNOWN_SYMBOLS = frozenset({"param", "import", "unknown"})
 # ElastiCache names a replication group's nodes <group>-001 or <group>-0001-001.
 _CACHE_NODE_SUFFIX = re.compile(r"-\d{3,4}(-\d{3})?$")
 _NODE_NAMED_TYPES = frozenset({"AWS::ElastiCache::ReplicationGroup"})
@@ -309,7 +309,7 @@ class AlarmIndex:
             named = self.names.lookup(resolver.template.file, parts)
             if named:
                 found |= named
-            elif any(symbol.kind in _UNKNOWN_SYMBOLS for symbol in symbols):
+            elif has_unknown(parts):
                 found.add(ANY_RESOURCE)
         return found
 

@@ -4,9 +4,17 @@ point, NACLs are rarely needed, Flow Logs record what was dropped, NLBs get grou
 Importing the rule modules registers their checks.
 """
 
-from . import flow_logs, internal_ranges, internet_exposure, load_balancer_groups, network_acls
+from . import (
+    compute_exposure,
+    flow_logs,
+    internal_ranges,
+    internet_exposure,
+    load_balancer_groups,
+    network_acls,
+)
 
 __all__ = [
+    "compute_exposure",
     "flow_logs",
     "internal_ranges",
     "internet_exposure",

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ...findings import Finding
+from ...model import Rule
 from ...template.resolve import Resolver
 from .. import Context, check
-from .attachments import Attachment, GroupRule, security_groups
+from .attachments import LOAD_BALANCER_KIND, Attachment, GroupRule, security_groups
 from .ports import Traffic, describe, traffic_of
 from .ranges import Network, parse_networks, range_values
 from .wording import MAX_NAMED, listed, rule_owner
@@ -26,21 +27,69 @@ class InternetExposure:
     admin_ports: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ExposureJudge:
+    """EMM202's settings, shared with WMM206 so that the two never report the same rule."""
+
+    world: list[Network]
+    admin_ports: dict[int, str]
+    internal_kinds: frozenset[str]
+
+    @classmethod
+    def of(cls, rule: Rule) -> ExposureJudge:
+        return cls(
+            parse_networks(rule.setting("world_ranges", [])),
+            {int(port): str(name) for port, name in rule.setting("admin_ports", {}).items()},
+            frozenset(rule.setting("internal_kinds", [])),
+        )
+
+    def guarded(self, ctx: Context, rule: GroupRule) -> list[Attachment]:
+        """Internal resources behind the rule's groups that can be deployed with the rule."""
+        return [
+            a
+            for a in security_groups(ctx).attached_to(rule.groups)
+            if a.kind in self.internal_kinds and ctx.app.coexist(rule.owner, a.resource)
+        ]
+
+    def exposures(self, ctx: Context, rule: GroupRule) -> Iterator[tuple[str, InternetExposure]]:
+        """(range key, what it opens to the whole internet) for each range key of an ingress.
+
+        A group that guards only load balancers opens no admin port: a load balancer accepts
+        connections on its listeners only."""
+        if rule.direction != "ingress":
+            return
+        admin_ports = {} if _only_load_balancers(ctx, rule) else self.admin_ports
+        for key in INGRESS_RANGE_KEYS:
+            if key in rule.node:
+                found = _exposure(ctx.resolver(rule.owner), rule, key, self.world, admin_ports)
+                if found.ranges:
+                    yield key, found
+
+    @staticmethod
+    def reported(exposure: InternetExposure, guarded: list[Attachment]) -> bool:
+        """What EMM202 reports: admin ports open to everyone, or anything into internal kinds."""
+        return bool(exposure.ranges) and bool(exposure.admin_ports or guarded)
+
+
+def _only_load_balancers(ctx: Context, rule: GroupRule) -> bool:
+    attached = [
+        a
+        for a in security_groups(ctx).attached_to(rule.groups)
+        if ctx.app.coexist(rule.owner, a.resource)
+    ]
+    return bool(attached) and all(a.kind.endswith(LOAD_BALANCER_KIND) for a in attached)
+
+
 @check("EMM202")
 def internet_where_it_must_not_be(ctx: Context) -> Iterator[Finding]:
-    index = security_groups(ctx)
-    world = parse_networks(ctx.setting("world_ranges", []))
-    admin_ports = {int(port): str(name) for port, name in ctx.setting("admin_ports", {}).items()}
-    internal_kinds = set(ctx.setting("internal_kinds", []))
-    for rule in index.rules:
-        if rule.direction != "ingress":
+    judge = ExposureJudge.of(ctx.rule)
+    for rule in security_groups(ctx).rules:
+        exposures = list(judge.exposures(ctx, rule))
+        if not exposures:
             continue
-        guarded = [a for a in index.attached_to(rule.groups) if a.kind in internal_kinds]
-        for key in INGRESS_RANGE_KEYS:
-            if key not in rule.node:
-                continue
-            exposure = _exposure(ctx.resolver(rule.owner), rule, key, world, admin_ports)
-            if exposure.ranges and (exposure.admin_ports or guarded):
+        guarded = judge.guarded(ctx, rule)
+        for key, exposure in exposures:
+            if judge.reported(exposure, guarded):
                 message = _internet_message(ctx, rule, exposure, guarded)
                 yield ctx.finding(rule.owner, message, (*rule.path, key))
 
@@ -69,6 +118,8 @@ def _exposure(
 
 
 def _opened_admin_ports(traffic: list[Traffic], admin_ports: dict[int, str]) -> list[str]:
+    if not admin_ports:
+        return []
     if any(choice.protocol == "all" for choice in traffic):
         return ["every port"]
     return [
