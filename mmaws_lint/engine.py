@@ -7,7 +7,6 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .app import App
@@ -160,6 +159,8 @@ def run(
                 done_files += len(item[0].sources)
                 progress(done_files, total_files)
     else:
+        from concurrent.futures import ProcessPoolExecutor  # a serial run need not import it
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, len(work) // (jobs * 4))
             for item, part in zip(
