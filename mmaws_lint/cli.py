@@ -7,14 +7,15 @@ or configuration, or a file that could not be linted (all findings are still rep
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
-from . import __version__
-from .config import Config, ConfigError, find_config
+from . import __version__, conventions
+from .config import ConfigError
 from .model import Model, ModelError, load_model
+from .shard import Shard, parse_shard
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rules", "explain", "alarms", "checkov-dir")
@@ -48,11 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 clean, 1 findings (warning or error), 2 usage error or a file "
         "that could not be linted. `mmaws-lint PATH...` is short for `mmaws-lint check PATH...`.",
     )
-    parser.add_argument("--version", action="version", version=f"mmaws-lint {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"mmaws-lint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="lint templates, folders and cdk.out assemblies")
-    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="template files, folders (walked for templates) and cdk.out folders; - reads a"
+        " template from standard input",
+    )
     check.add_argument("--format", choices=FORMATS, help="report format (default: text)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument(
@@ -81,15 +88,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE=NAME",
         help="stack name of a template, for ${AWS::StackName} in export names",
     )
+    check.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="lint only the units (cross-stack groups, cdk.out apps) of shard K of N, for N CI"
+        " runners; shards 1..N together lint every unit once",
+    )
+    check.add_argument(
+        "--companions",
+        action="store_true",
+        help="lint named files together with the project's templates that import their exports"
+        " or export what they import (the pre-commit hook's mode); report the named files only",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="a named file that is not a CloudFormation template is an error, not a note",
+    )
     check.add_argument("--no-config", action="store_true", help="ignore configuration files")
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    conventions.add_arguments(check)
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--model", metavar="FILE")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
-    explain = commands.add_parser("explain", help="explain a rule")
-    explain.add_argument("rule_id", metavar="ID")
+    explain = commands.add_parser(
+        "explain", help="explain a rule, or what the model holds for a resource type"
+    )
+    explain.add_argument("rule_id", metavar="ID_OR_TYPE", help="WMM501 or AWS::RDS::DBInstance")
     explain.add_argument("--model", metavar="FILE")
 
     commands.add_parser(
@@ -101,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
+    if args_list and args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version", "-V"):
         args_list.insert(0, "check")
     if args_list[:1] == ["alarms"]:
         from .alarms import main as alarms_main
@@ -142,56 +169,108 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .engine import run, selected_rules
+    from . import conventions as conv
+    from .baseline import BaselineError, new_findings, write_baseline
+    from .companions import find_companions, only_named
+    from .engine import run, selected_rules, unknown_rule_ids
+    from .explicit import notes_for_non_templates
     from .report import FORMATS as FORMATTERS
+    from .report.safe import printable
+    from .report_file import ReportFileError, write_report
+    from .terminal import Progress, use_colour
 
-    config = Config() if args.no_config else find_config()
+    config = conv.configuration(args)
     options = config.values
-    paths = args.paths
-    if not paths:
-        raise UsageError("no PATH given (files, folders or a cdk.out folder)")
+    if not args.paths:
+        raise UsageError("no PATH given (files, folders, a cdk.out folder, or - for stdin)")
     model = load_model(args.model or options.get("model"))
     select = _split_ids(args.select) if args.select else _split_ids(options.get("select"))
     ignore = _split_ids(args.ignore) if args.ignore else _split_ids(options.get("ignore"))
-    _validate_ids(model, select + ignore)
+    unknown = unknown_rule_ids(model, select + ignore)
+    if unknown:
+        raise UsageError(f"no rule matches {unknown[0]!r} (see `mmaws-lint rules`)")
     rule_ids = selected_rules(model, select, ignore)
     stack_names = {**options.get("stack-names", {}), **_stack_names(args.stack_name)}
     jobs = args.jobs if args.jobs is not None else options.get("jobs", 1)
     if jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")
-    result = run(paths, model, rule_ids, jobs=jobs, stack_names=stack_names, debug=args.debug)
     report_format = args.format or options.get("format", "text")
     if report_format not in FORMATTERS:
         raise UsageError(f"unknown format {report_format!r} (formats: {', '.join(FORMATS)})")
-    report = FORMATTERS[report_format](result, model, rule_ids)
-    output = args.output or options.get("output")
+    try:
+        output = conv.output_file(args, config)
+    except ReportFileError as exc:
+        raise UsageError(str(exc)) from None
+    shard = _shard(args.shard)
+    progress = Progress()
+    with conv.stdin_paths(args) as (paths, stdin_file):
+        context = []
+        if args.companions and options.get("companions", True):
+            context = find_companions([p for p in paths if os.path.isfile(p)])
+        result = run(
+            [*paths, *context],
+            model,
+            rule_ids,
+            jobs=jobs,
+            stack_names=stack_names,
+            debug=args.debug,
+            shard=shard,
+            policy=conv.walk_filter(args, config),
+            progress=progress,
+        )
+        progress.finish()
+        if context:
+            result = only_named(result, paths)
+        if not args.strict:
+            notes_for_non_templates(result, paths)
+    result = conv.rename_stdin(result, stdin_file, args.stdin_filename)
+    try:
+        if args.write_baseline:
+            write_baseline(args.write_baseline, result.findings)
+            print(f"mmaws-lint: wrote {len(result.findings)} findings to {args.write_baseline}")
+            return EXIT_CLEAN
+        baseline = conv.baseline_file(args, config)
+        if baseline:
+            result.findings = new_findings(result.findings, baseline)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    if report_format == "text":
+        colour = output is None and use_colour(args.color, sys.stdout)
+        report = FORMATTERS["text"](result, model, rule_ids, colour=colour, links=args.show_links)
+    else:
+        report = FORMATTERS[report_format](result, model, rule_ids)
     if output:
+        inputs = [*args.paths, *result.linted, *(p.file for p in result.problems)]
         try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
+            write_report(output, report, inputs)
+        except ReportFileError as exc:
+            raise UsageError(str(exc)) from None
     else:
         sys.stdout.write(report)
         sys.stdout.flush()
     for problem in result.problems:
         label = "note" if problem.skipped else "error"
         print(
-            f"{problem.file}{f':{problem.line}' if problem.line else ''}: {label}: "
-            f"{problem.message}",
+            printable(
+                f"{problem.file}{f':{problem.line}' if problem.line else ''}: {label}: "
+                f"{problem.message}"
+            ),
             file=sys.stderr,
         )
     if result.errors:
         return EXIT_ERROR
-    if any(f.level in ("error", "warning") for f in result.findings):
+    if any(f.level in ("error", "warning") for f in result.findings) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
-def _validate_ids(model: Model, ids: list[str]) -> None:
-    for value in ids:
-        if not any(rule_id.startswith(value) for rule_id in model.rules):
-            raise UsageError(f"no rule matches {value!r} (see `mmaws-lint rules`)")
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -227,6 +306,8 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     model = load_model(args.model)
+    if "::" in args.rule_id:
+        return _explain_type(model, args.rule_id)
     rule = model.rules.get(args.rule_id.upper())
     if rule is None:
         raise UsageError(f"unknown rule {args.rule_id!r} (see `mmaws-lint rules`)")
@@ -251,6 +332,24 @@ def _explain(args: argparse.Namespace) -> int:
             print(f"    {key}: {value}")
     print(f"Docs: {rule.docs_url}")
     return EXIT_CLEAN
+
+
+def _explain_type(model: Model, resource_type: str) -> int:
+    from .resource_types import knowledge, render_text
+
+    found = knowledge(model, resource_type)
+    if not found.known:
+        matches = [t for t in _known_types(model) if t.lower() == resource_type.lower()]
+        hint = f"; did you mean {matches[0]}?" if matches else ""
+        raise UsageError(f"the model knows nothing about {resource_type!r}{hint}")
+    sys.stdout.write(render_text(found))
+    return EXIT_CLEAN
+
+
+def _known_types(model: Model) -> list[str]:
+    from .resource_types import known_types
+
+    return known_types(model)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,7 +17,10 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_NAMES = (".mmaws-lint.yaml", ".mmaws-lint.yml")
-KEYS = {"format", "output", "select", "ignore", "model", "jobs", "stack-names"}
+KEYS = {
+    "format", "output", "select", "ignore", "model", "jobs", "stack-names", "companions",
+    "exclude", "gitignore", "baseline",
+}  # fmt: skip
 
 
 class ConfigError(Exception):
@@ -43,6 +46,16 @@ def find_config(start: str | os.PathLike[str] | None = None) -> Config:
             if found is not None:
                 return found
     return Config()
+
+
+def load_config_file(path: str | os.PathLike[str]) -> Config:
+    """The configuration in `path` (`--config FILE`): a YAML file or a `pyproject.toml`."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such configuration file")
+    if file.name == "pyproject.toml":
+        return _load_pyproject(file) or Config(str(file))
+    return _load_yaml(file)
 
 
 def _load_yaml(file: Path) -> Config:
@@ -87,7 +100,16 @@ def _validated(file: Path, data: Any) -> Config:
         raise ConfigError(f"{file}: 'jobs' must be a whole number (0 = one per CPU)")
     if "stack-names" in values and not isinstance(values["stack-names"], dict):
         raise ConfigError(f"{file}: 'stack-names' must map template files to stack names")
-    for key in ("model", "output", "format"):
+    for key in ("companions", "gitignore"):
+        if key in values and not isinstance(values[key], bool):
+            raise ConfigError(f"{file}: {key!r} must be true or false")
+    if "exclude" in values:
+        exclude = values["exclude"]
+        exclude = [exclude] if isinstance(exclude, str) else exclude
+        if not isinstance(exclude, list) or not all(isinstance(v, str) for v in exclude):
+            raise ConfigError(f"{file}: 'exclude' must be a list of patterns")
+        values["exclude"] = exclude
+    for key in ("model", "output", "format", "baseline"):
         if key in values and not isinstance(values[key], str):
             raise ConfigError(f"{file}: {key!r} must be a string")
     base = file.parent

@@ -40,6 +40,7 @@ class Family:
     description: str
     checkov_category: str
     file: str
+    data_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,21 @@ class Model:
         return self.families[rule.family]
 
 
+def model_folder() -> Any:
+    """The shipped `rules/` folder: the installed `mmaws_lint.model_data` package, or `rules/`
+    beside the package when it runs from a checkout (the source tree shadows an install and has
+    no `model_data` package; `rules/` becomes it only when built)."""
+    try:
+        folder = resources.files("mmaws_lint.model_data")
+        if folder.joinpath("schema.json").is_file():
+            return folder
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
 def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("mmaws_lint.model_data").joinpath("schema.json").read_text())
+    return json.loads(model_folder().joinpath("schema.json").read_text())
 
 
 def _validate(document: Any, source: str) -> None:
@@ -109,7 +123,7 @@ def _validation_stamp(texts: list[str]) -> Path | None:
 
 @lru_cache(maxsize=1)
 def shipped_model() -> Model:
-    return load_family_files(resources.files("mmaws_lint.model_data"))
+    return load_family_files(model_folder())
 
 
 def load_family_files(folder: Traversable) -> Model:
@@ -176,6 +190,7 @@ def _family(document: dict[str, Any], source: str) -> Family:
         description=" ".join(str(document.get("description", "")).split()),
         checkov_category=document["checkov_category"],
         file=source,
+        data_keys=tuple(document.get("data") or ()),
     )
 
 

@@ -37,6 +37,7 @@ def test_json_report_fields(capsys, one_instance: Path) -> None:
         "resource_type": "AWS::EC2::Instance",
         "path": ["Resources", "Web"],
         "cdk_path": None,
+        "url": "https://github.com/mmaws-lint/mmaws-lint/blob/main/docs/rules.md#wmm501",
     }
     assert "Web" in finding["message"] and "Auto Scaling group" in finding["message"]
 

@@ -195,3 +195,23 @@ def test_alarms_a_deployment_acts_on_are_not_silent() -> None:
     )
     findings = mmaws_lint.lint(template, select=["WMM102"], model=unaware)
     assert sorted(f.resource for f in findings) == ["Api5xx", "CheckoutErrors"]
+
+
+def test_message_names_only_capacities_nobody_watches_in_any_scenario(tmp_path: Path) -> None:
+    """A capacity watched by an alarm that a condition switches off is optional (IMM104), so
+    WMM101 names only the capacities no alarm watches."""
+    throttles = _alarm("Throttles", {"Ref": "Fn"})
+    throttles["Condition"] = "HasTopic"
+    template = {
+        "Parameters": {"Topic": {"Type": "String", "Default": ""}},
+        "Conditions": {"HasTopic": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Topic"}, ""]}]}},
+        "Resources": {"Fn": _function(), "Throttles": throttles},
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template), encoding="utf-8")
+    findings = mmaws_lint.lint(str(path), select=["WMM101", "IMM104"])
+    [warning] = [f for f in findings if f.rule == "WMM101"]
+    assert "failures (Errors)" in warning.message
+    assert "concurrency" not in warning.message
+    [note] = [f for f in findings if f.rule == "IMM104"]
+    assert "alarms for 1 resource (Fn) exist only when HasTopic is true" in note.message

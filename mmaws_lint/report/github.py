@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from ..engine import Result
 from ..model import Model
+from .safe import printable
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _escape_data(value: object) -> str:
+    # workflow-command escapes first, then every other control character made visible
+    text = str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text)
 
 
 def _escape_property(value: str) -> str:

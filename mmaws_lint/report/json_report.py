@@ -1,3 +1,5 @@
+"""An array of findings, each with the fields of `Finding` and the rule's documentation `url`."""
+
 from __future__ import annotations
 
 import json
@@ -7,4 +9,10 @@ from ..model import Model
 
 
 def render(result: Result, model: Model, rule_ids: list[str]) -> str:
-    return json.dumps([f.to_dict() for f in result.findings], indent=2) + "\n"
+    rows = []
+    for finding in result.findings:
+        row = finding.to_dict()
+        rule = model.rules.get(finding.rule)
+        row["url"] = rule.docs_url if rule is not None else None
+        rows.append(row)
+    return json.dumps(rows, indent=2) + "\n"

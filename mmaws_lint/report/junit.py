@@ -8,35 +8,41 @@ from xml.etree import ElementTree as ET
 
 from ..engine import Result
 from ..model import Model
+from .safe import printable
 
 
 def render(result: Result, model: Model, rule_ids: list[str]) -> str:
-    root = ET.Element("testsuites", name="mmaws-lint")
+    shard = result.shard
+    # a suffix naming the shard, so reports of all shards can sit in one report group
+    tag = f" [shard {shard.index}/{shard.count}]" if shard is not None else ""
+    root = ET.Element("testsuites", name=f"mmaws-lint{tag}")
     by_file = defaultdict(list)
     for finding in result.findings:
         by_file[finding.file].append(finding)
     total_tests = total_failures = total_errors = 0
     for file in sorted(set(result.linted) | set(by_file)):
-        suite = ET.SubElement(root, "testsuite", name=file)
+        suite = ET.SubElement(root, "testsuite", name=printable(file) + tag)
         tests = failures = 0
         findings = by_file.get(file, [])
         for rule_id in rule_ids:
             own = [f for f in findings if f.rule == rule_id]
             if not own:
-                ET.SubElement(suite, "testcase", name=rule_id, classname=file)
+                ET.SubElement(suite, "testcase", name=rule_id, classname=printable(file))
                 tests += 1
                 continue
             for finding in own:
                 case = ET.SubElement(
                     suite,
                     "testcase",
-                    name=f"{rule_id} {finding.resource or 'template'} (line {finding.line})",
-                    classname=file,
+                    name=printable(
+                        f"{rule_id} {finding.resource or 'template'} (line {finding.line})"
+                    ),
+                    classname=printable(file),
                 )
                 failure = ET.SubElement(
-                    case, "failure", message=finding.message, type=finding.level
+                    case, "failure", message=printable(finding.message), type=finding.level
                 )
-                failure.text = (
+                failure.text = printable(
                     f"{file}:{finding.line}:{finding.column}: {finding.rule} {finding.message}"
                 )
                 tests += 1
@@ -48,11 +54,18 @@ def render(result: Result, model: Model, rule_ids: list[str]) -> str:
         total_failures += failures
     for problem in result.errors:
         suite = ET.SubElement(
-            root, "testsuite", name=problem.file, tests="1", failures="0", errors="1"
+            root,
+            "testsuite",
+            name=printable(problem.file) + tag,
+            tests="1",
+            failures="0",
+            errors="1",
         )
-        case = ET.SubElement(suite, "testcase", name="could not lint", classname=problem.file)
-        error = ET.SubElement(case, "error", message=problem.message, type="unreadable")
-        error.text = str(problem)
+        case = ET.SubElement(
+            suite, "testcase", name="could not lint", classname=printable(problem.file)
+        )
+        error = ET.SubElement(case, "error", message=printable(problem.message), type="unreadable")
+        error.text = printable(problem)
         total_tests += 1
         total_errors += 1
     root.set("tests", str(total_tests))

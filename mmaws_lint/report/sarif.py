@@ -109,4 +109,8 @@ def render(result: Result, model: Model, rule_ids: list[str]) -> str:
             }
         ],
     }
+    if result.shard is not None:
+        # GitHub code scanning keeps one upload per category, the id up to its last "/": the
+        # trailing slash makes the whole id the category, so each shard's upload is kept.
+        document["runs"][0]["automationDetails"] = {"id": f"mmaws-lint/{result.shard.label}/"}
     return json.dumps(document, indent=2) + "\n"

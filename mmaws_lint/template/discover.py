@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .load import LoadProblem, read_template
 from .template import Template
@@ -67,7 +68,21 @@ class Unit:
                 problems.append(loaded)
 
 
-def discover(paths: list[str], stack_names: dict[str, str] | None = None) -> list[Unit]:
+class WalkPolicy(Protocol):
+    """What to leave out of folder walks (`mmaws_lint.ignore.WalkFilter`)."""
+
+    follow_symlinks: bool
+
+    def skip(self, path: str, is_dir: bool) -> bool: ...
+
+    def excluded(self, path: str) -> bool: ...
+
+
+def discover(
+    paths: list[str],
+    stack_names: dict[str, str] | None = None,
+    policy: WalkPolicy | None = None,
+) -> list[Unit]:
     stack_names = {os.path.normpath(k): v for k, v in (stack_names or {}).items()}
     units: list[Unit] = []
     loose: list[Source] = []
@@ -87,13 +102,14 @@ def discover(paths: list[str], stack_names: dict[str, str] | None = None) -> lis
             if is_cloud_assembly(path):
                 units.append(cloud_assembly_unit(path))
                 continue
-            for file, assembly in _walk(path):
+            for file, assembly in _walk(path, policy, problems):
                 if assembly:
                     units.append(cloud_assembly_unit(file))
                 else:
                     add_loose(file, explicit=False)
         elif os.path.isfile(path):
-            add_loose(path, explicit=True)
+            if policy is None or not policy.excluded(path):
+                add_loose(path, explicit=True)
         elif os.path.lexists(path):
             problems.append(LoadProblem(path, "not a regular file or folder (broken link?)"))
         else:
@@ -112,8 +128,10 @@ def discover(paths: list[str], stack_names: dict[str, str] | None = None) -> lis
     return units
 
 
-def _walk(root: str):
-    """Yield (path, is_cloud_assembly) under root, sorted, without following folder links."""
+def _walk(root: str, policy: WalkPolicy | None, problems: list[LoadProblem]):
+    """Yield (path, is_cloud_assembly) under root, sorted, without following folder links, nor
+    file links that leave the folder (unless the policy follows them)."""
+    real_root = os.path.realpath(root)
     for current, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
         keep = []
@@ -121,14 +139,32 @@ def _walk(root: str):
             full = os.path.join(current, name)
             if name in SKIPPED_DIRS or os.path.islink(full):
                 continue
+            if policy is not None and policy.skip(full, True):
+                continue
             if is_cloud_assembly(full):
                 yield full, True
                 continue
             keep.append(name)
         dirs[:] = keep
         for name in sorted(files):
-            if name.lower().endswith(TEMPLATE_SUFFIXES) and name != "manifest.json":
-                yield os.path.join(current, name), False
+            if not name.lower().endswith(TEMPLATE_SUFFIXES) or name == "manifest.json":
+                continue
+            full = os.path.join(current, name)
+            if policy is not None and policy.skip(full, False):
+                continue
+            if os.path.islink(full) and not (policy is not None and policy.follow_symlinks):
+                target = os.path.realpath(full)
+                if os.path.commonpath([real_root, target]) != real_root:
+                    problems.append(
+                        LoadProblem(
+                            full,
+                            "skipped: a link to a file outside the folder"
+                            " (--follow-symlinks to lint it)",
+                            skipped=True,
+                        )
+                    )
+                    continue
+            yield full, False
 
 
 def _takes_part_in_exports(file: str) -> bool:
