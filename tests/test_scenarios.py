@@ -268,3 +268,12 @@ def test_an_export_that_imports_itself_is_linted_at_once(tmp_path) -> None:
     result = mmaws_lint.lint_result([str(tmp_path)])
     assert time.perf_counter() - started < 5
     assert not [p for p in result.problems if "internal error" in p.message]
+
+
+def test_remembered_answers_belong_to_the_same_node() -> None:
+    """Rules build nodes on the fly; a freed node's id can be reused by the next one."""
+    app = App([template(ENVIRONMENTS)])
+    resolver = app.resolver(app.templates[0])
+    for value in ("a", "b", "c", "d"):
+        assert resolver.literals({"Fn::Join": ["", [value]]}) == {value}
+        assert resolver.references({"Fn::Join": ["", [{"Ref": "Key"}, value]]}) != set()

@@ -100,8 +100,10 @@ class Resolver:
         self.app = app
         self.pseudo = pseudo or {}
         self.scenario = scenario if scenario is not None and scenario.fixes_anything else None
-        self._values_memo: dict[int, set[Parts]] = {}
-        self._references_memo: dict[int, frozenset[Target]] = {}
+        # Keyed by id(), holding the node too: a node built on the fly (by a rule) may be freed
+        # and its id reused, so an entry counts only for the very same object.
+        self._values_memo: dict[int, tuple[Any, set[Parts]]] = {}
+        self._references_memo: dict[int, tuple[Any, frozenset[Target]]] = {}
         self._in_progress: set[int] = set()
         self._references_in_progress: set[int] = set()
         self._scenario_resolvers: dict[Scenario, Resolver] = {}
@@ -145,8 +147,8 @@ class Resolver:
             return {(UNKNOWN,)}
         key = id(node)
         known = self._values_memo.get(key)
-        if known is not None:
-            return known
+        if known is not None and known[0] is node:
+            return known[1]
         if key in self._in_progress:
             return {(UNKNOWN,)}  # a cycle: the value depends on itself
         name, arg = fn
@@ -162,7 +164,7 @@ class Resolver:
             self._in_progress.discard(key)
         if len(result) > MAX_COMBINATIONS:
             result = {(UNKNOWN,)}
-        self._values_memo[key] = result
+        self._values_memo[key] = (node, result)
         return result
 
     def literals(self, node: Any) -> set[str] | None:
@@ -436,8 +438,8 @@ class Resolver:
             return frozenset()
         key = id(node)
         known = self._references_memo.get(key)
-        if known is not None:
-            return known
+        if known is not None and known[0] is node:
+            return known[1]
         if key in self._references_in_progress:
             return frozenset()  # a cycle adds nothing new
         self._references_in_progress.add(key)
@@ -447,7 +449,7 @@ class Resolver:
             found = frozenset()
         finally:
             self._references_in_progress.discard(key)
-        self._references_memo[key] = found
+        self._references_memo[key] = (node, found)
         return found
 
     def _collect_references(self, node: Any, depth: int) -> frozenset[Target]:
