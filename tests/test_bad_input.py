@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ONE_INSTANCE
 
+import mmaws_lint
 from mmaws_lint.cli import main
 from mmaws_lint.template import load
 
@@ -261,3 +262,36 @@ def test_a_resource_whose_type_is_not_a_name_is_noted_and_the_rest_linted(
         f"{file}:3: note: resource Queue: 'Type' is an intrinsic function, not a name like"
         " AWS::SQS::Queue; the resource is not linted"
     ]
+
+
+def test_numbers_too_long_to_convert_crash_no_rule(tmp_path: Path) -> None:
+    """The fuzzer's IMM203 crash: rules read numbers written in the template, and Python
+    refuses to convert more than 4,300 digits."""
+    huge = "9" * 5000
+    text = f"""\
+Resources:
+  Acl: {{Type: AWS::EC2::NetworkAcl, Properties: {{VpcId: vpc-1}}}}
+  Entry:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {{NetworkAclId: !Ref Acl, RuleNumber: "{huge}", Protocol: "-1",
+                  RuleAction: allow, CidrBlock: 0.0.0.0/0, Egress: false}}
+  Key: {{Type: AWS::KMS::Key, Properties: {{PendingWindowInDays: "{huge}"}}}}
+  Cache:
+    Type: AWS::ElastiCache::ReplicationGroup
+    Properties: {{ReplicationGroupDescription: c, SnapshotRetentionLimit: "{huge}",
+                  EngineVersion: "7.{huge}", CacheNodeType: cache.m7g.large}}
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties: {{Engine: postgres, BackupRetentionPeriod: "{huge}", DBInstanceClass: db.m7g.large}}
+  Queue: {{Type: AWS::SQS::Queue}}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {{Runtime: python3.12, Handler: i.h, Role: r, Code: {{ZipFile: x}}}}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {{EventSourceArn: !GetAtt Queue.Arn, FunctionName: !Ref Fn, BatchSize: "{huge}"}}
+"""
+    path = tmp_path / "huge.yaml"
+    path.write_text(text)
+    result = mmaws_lint.lint_result([str(path)], select=["EMM", "WMM", "IMM"])
+    assert [str(p) for p in result.problems if "internal error" in p.message] == []

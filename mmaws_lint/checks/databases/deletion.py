@@ -7,6 +7,7 @@ from typing import Any
 
 from ...app import App
 from ...findings import Finding
+from ...template.numbers import whole_number
 from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
 from ...template.walk import ABSENT, OPAQUE, choices
@@ -137,7 +138,7 @@ def cache_keeps_snapshots(ctx: Context, cache: Resource) -> bool:
         return True
     for scenario in ctx.scenarios(cache):
         limits = literals_in(ctx, cache, scenario, ("SnapshotRetentionLimit",), "0")
-        if limits and any(limit.isdigit() and int(limit) > 0 for limit in limits):
+        if limits and any((whole_number(limit) or 0) > 0 for limit in limits):
             return True
     return False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ...template.numbers import whole_number
 from ...template.resolve import is_no_value
 from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
@@ -38,7 +39,7 @@ def integer(values: set[str] | None) -> int | None:
     if values is None or len(values) != 1:
         return None
     text = next(iter(values))
-    return int(text) if text.lstrip("-").isdigit() else None
+    return whole_number(text)
 
 
 def breaches(

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...findings import Finding
 from ...template.nodes import Path
+from ...template.numbers import whole_number
 from ...template.resolve import Parts, Resolver, Sym, Target
 from ...template.scenarios import Scenario, describe_when
 from ...template.symbols import has_unknown
@@ -245,8 +246,9 @@ def _deletion_problems(ctx: Context, key: Resource) -> Iterator[tuple[Path, str]
 
 def _pending_days(resolver: Resolver, key: Resource) -> Iterator[int]:
     for text in sorted(resolver.literals(key.prop("PendingWindowInDays")) or ()):
-        if text.strip().isdigit():
-            yield int(text)
+        days = whole_number(text)
+        if days is not None and days >= 0:
+            yield days
 
 
 # ---- WMM406 ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from ...findings import Finding
+from ...template.numbers import whole_number
 from ...template.resolve import Resolver
 from ...template.scenarios import Scenario
 from ...template.template import Resource
@@ -61,9 +62,10 @@ def _version_below(resolver: Resolver, node: object, minimum: tuple[int, ...]) -
         return False
     numbers = []
     for piece in literal.split("_")[-1].split("."):
-        if not piece.isdigit():
+        number = whole_number(piece)
+        if number is None or number < 0:
             break
-        numbers.append(int(piece))
+        numbers.append(number)
     return bool(numbers) and tuple(numbers) < minimum
 
 

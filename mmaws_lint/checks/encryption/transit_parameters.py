@@ -13,6 +13,7 @@ from typing import Any
 
 from ...app import App
 from ...findings import Finding
+from ...template.numbers import whole_number
 from ...template.resolve import Resolver, Target
 from ...template.scenarios import Scenario
 from ...template.template import Resource
@@ -77,9 +78,10 @@ def _older(version: str, than: str) -> bool:
     def numbers(text: str) -> tuple[int, ...]:
         found = []
         for piece in text.split("."):
-            if not piece.isdigit():
+            number = whole_number(piece)
+            if number is None or number < 0:
                 break
-            found.append(int(piece))
+            found.append(number)
         return tuple(found)
 
     mine, theirs = numbers(version), numbers(than)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ...findings import Finding
+from ...template.numbers import whole_number
 from ...template.resolve import Resolver
 from ...template.template import Resource
 from .. import Context, check
@@ -57,7 +58,8 @@ def _read(resolver: Resolver, entry: Resource) -> Entry | None:
     number = resolver.literal(entry.prop("RuleNumber"))
     if len(families) != 1 or not actions or len(actions) != 1 or not egress or len(egress) != 1:
         return None
-    if protocols is None or number is None or not number.strip().isdigit():
+    rule_number = whole_number(number)
+    if protocols is None or rule_number is None or rule_number < 0:
         return None
     family = families[0]
     ranges = resolver.literals(entry.prop(family))
@@ -67,7 +69,7 @@ def _read(resolver: Resolver, entry: Resource) -> Entry | None:
         family=family,
         allows={a.lower() for a in actions} == {"allow"},
         everything=protocols <= ALL_PROTOCOLS and ranges == {EVERYWHERE[family]},
-        number=int(number),
+        number=rule_number,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ...findings import Finding
+from ...template.numbers import whole_number
 from ...template.resolve import Resolver
 from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
@@ -131,7 +132,7 @@ def _batch_gaps(
     ctx: Context, mapping: Mapping, resolver: Resolver, scenario: Scenario
 ) -> list[str] | None:
     sizes = possible_literals(resolver, mapping.settings, ("BatchSize",), "10")
-    if sizes is None or not all(size.isdigit() and int(size) > 1 for size in sizes):
+    if sizes is None or not all((whole_number(size) or 0) > 1 for size in sizes):
         return None
     responses = _response_types(resolver, mapping, scenario)
     if responses is None or "ReportBatchItemFailures" in responses:
