@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -111,14 +112,39 @@ def _validate(document: Any, source: str) -> None:
 
 
 def _validation_stamp(texts: list[str]) -> Path | None:
-    """Where to remember that these exact model files passed the schema.
+    """Where to remember that these exact model files passed the schema, and their parse.
 
-    Importing jsonschema and validating costs more than linting a small template, so the
-    shipped model is validated once per content hash, not on every run.
+    Importing jsonschema and validating costs more than linting a small template, and parsing
+    every family file costs as much again, so the shipped model is validated and parsed once
+    per content hash, not on every run.
     """
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:32]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "mmaws-lint" / f"model-valid-{digest}"
+
+
+def _parsed(texts: list[str], stamp: Path | None, validated: bool) -> list[Any]:
+    """The family documents, from the parse remembered beside the stamp when it is valid.
+
+    marshal holds plain data only (no code runs when it is read back); anything it cannot
+    hold, or a damaged file, means parsing again.
+    """
+    cache = stamp.with_suffix(".marshal") if stamp is not None else None
+    if validated and cache is not None:
+        try:
+            documents = marshal.loads(cache.read_bytes())
+            if isinstance(documents, list) and len(documents) == len(texts):
+                return documents
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    documents = [yaml.load(text, Loader=_YamlLoader) for text in texts]
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(marshal.dumps(documents))
+        except (OSError, ValueError):
+            pass  # a read-only home, or data marshal cannot hold: parse every time
+    return documents
 
 
 @lru_cache(maxsize=1)
@@ -137,8 +163,8 @@ def load_family_files(folder: Traversable) -> Model:
     texts = [e.read_text(encoding="utf-8") for e in entries]
     stamp = _validation_stamp([*texts, folder.joinpath("schema.json").read_text()])
     validated = stamp is not None and stamp.exists()
-    for entry, text in zip(entries, texts, strict=True):
-        document = yaml.load(text, Loader=_YamlLoader)
+    documents = _parsed(texts, stamp, validated)
+    for entry, document in zip(entries, documents, strict=True):
         source = f"rules/{entry.name}"
         if not validated:
             _validate(document, source)
