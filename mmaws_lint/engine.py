@@ -77,14 +77,16 @@ def check_app(app: App, model: Model, rule_ids: Iterable[str], debug: bool = Fal
         gc.freeze()
     try:
         _run_checks(app, model, rule_ids, checks, result, debug)
+        # Still frozen: the indexes rules built are garbage soon, and a collection walking
+        # them and the templates here would cost more than all the rules of a large template.
+        by_file = {t.file: suppressions(t) for t in app.templates}
+        result.findings = sorted(
+            {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))},
+            key=Finding.sort_key,
+        )
     finally:
         if freeze:
             gc.unfreeze()
-    by_file = {t.file: suppressions(t) for t in app.templates}
-    result.findings = sorted(
-        {f for f in result.findings if not is_suppressed(f, by_file.get(f.file, []))},
-        key=Finding.sort_key,
-    )
     result.linted = [t.file for t in app.templates]
     return result
 
