@@ -240,3 +240,31 @@ def test_export_cycles_and_nested_ifs_resolve_in_linear_time() -> None:
     assert resolver.values(dimension)
     assert resolver.values({"Fn::ImportValue": "Z"})
     assert time.perf_counter() - started < 0.5
+
+
+def test_an_export_that_imports_itself_is_linted_at_once(tmp_path) -> None:
+    """Issue 18's hang: an export whose value imports itself through Fn::If, read by an alarm
+    dimension, and the same cycle across two templates."""
+    import mmaws_lint
+
+    (tmp_path / "self.yaml").write_text(
+        "Resources:\n"
+        "  Al:\n"
+        "    Type: AWS::CloudWatch::Alarm\n"
+        "    Properties: {Namespace: AWS/SQS, MetricName: ApproximateAgeOfOldestMessage,"
+        " Dimensions: [{Name: QueueName, Value: !ImportValue X}]}\n"
+        "Outputs:\n"
+        "  O: {Value: !If [C, !ImportValue X, !ImportValue X], Export: {Name: X}}\n"
+    )
+    (tmp_path / "a.yaml").write_text(
+        "Resources: {Q: {Type: AWS::SQS::Queue}}\n"
+        "Outputs: {O: {Value: !If [C, !ImportValue Y, !ImportValue Y], Export: {Name: X2}}}\n"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "Resources: {Q: {Type: AWS::SQS::Queue}}\n"
+        "Outputs: {O: {Value: !If [C, !ImportValue X2, !Ref Q], Export: {Name: Y}}}\n"
+    )
+    started = time.perf_counter()
+    result = mmaws_lint.lint_result([str(tmp_path)])
+    assert time.perf_counter() - started < 5
+    assert not [p for p in result.problems if "internal error" in p.message]

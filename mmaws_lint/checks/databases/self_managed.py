@@ -32,11 +32,15 @@ _SERVICE = re.compile(
     r"(?:--now\s+)?([\w.@-]+)(?:\s+(?:start|on))?"
 )
 _DOCKER_RUN = re.compile(r"\bdocker(?:\s+container)?\s+(?:run|create)\b([^\n;&|]*)")
-_COMMAND_START = re.compile(r"(?:^|[;&|(]|\bexec\s|\bnohup\s|\bsudo\s)\s*([^\s;&|()]+)", re.M)
+_COMMAND_START = re.compile(
+    r"(?:^|[;&|(])\s*(?:(?:sudo|nohup|exec|env|time)\s+(?:-\S+\s+)*)*([^\s;&|()]+)", re.M
+)
 _FLAGS_WITHOUT_VALUE = frozenset(
     {"-d", "-i", "-t", "-it", "-ti", "-dit", "-itd", "--rm", "--detach", "--interactive",
      "--tty", "--privileged", "--init", "-P", "--publish-all", "--read-only"}
 )  # fmt: skip
+# A shell comment: a line starting with #, or # after a blank, to the end of the line.
+_COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.M)
 _VERSION = re.compile(r"(?:[=:@].*|-\d[\w.]*)$")
 
 
@@ -146,6 +150,7 @@ def image_repository(image: str) -> str:
 
 def engines_in_script(text: str, engines: list[Engine], packages: bool = True) -> list[Engine]:
     """Engines a shell script installs (system packages), starts or runs in a container."""
+    text = _COMMENT.sub("", text)
     installed: set[str] = set()
     if packages:
         for match in _INSTALL.finditer(text):

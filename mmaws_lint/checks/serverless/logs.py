@@ -61,7 +61,9 @@ def _containers(ctx: Context, task: Resource, scenario: Scenario) -> Gap:
     resolver = ctx.resolver(task, scenario)
     silent = []
     first: Path = ()
-    items = lookup(task.properties, ("ContainerDefinitions", "*"), ("Properties",), scenario=scenario)
+    items = lookup(
+        task.properties, ("ContainerDefinitions", "*"), ("Properties",), scenario=scenario
+    )
     for container, path in items:
         if not isinstance(container, dict):
             continue
