@@ -88,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         " CloudFormation fragment to merge into each template, or merge them in with --write.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="templates, folders, cdk.out")
-    parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    parser.add_argument(
+        "--format", choices=("yaml", "json"), default="yaml", help="fragment format (default yaml)"
+    )
     parser.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     parser.add_argument("--model", metavar="FILE", help="model override file")
     parser.add_argument(
