@@ -192,3 +192,43 @@ def test_chromium_renders_the_report_and_runs_its_script(tmp_path: Path, capsys)
     # The sorting script ran: it marks every heading sortable.
     assert 'aria-sort="none"' in dom
     assert len(re.findall(r"<th[\s>]", dom)) == dom.count('aria-sort="none"')
+
+
+SCALING_ONLY = """\
+Resources:
+  Group:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: "1"
+      MaxSize: "2"
+      AvailabilityZones: [eu-west-1a, eu-west-1b]
+      LaunchTemplate: {LaunchTemplateId: lt-0123456789abcdef0, Version: "1"}
+  ScaleUp:
+    Type: AWS::AutoScaling::ScalingPolicy
+    Properties:
+      AutoScalingGroupName: !Ref Group
+      ScalingAdjustment: 1
+      AdjustmentType: ChangeInCapacity
+  CpuHigh:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/EC2
+      MetricName: CPUUtilization
+      Dimensions: [{Name: AutoScalingGroupName, Value: !Ref Group}]
+      Statistic: Average
+      Period: 300
+      EvaluationPeriods: 2
+      Threshold: 90
+      ComparisonOperator: GreaterThanThreshold
+      AlarmActions: [!Ref ScaleUp]
+"""
+
+
+def test_an_alarm_that_only_scales_does_not_notify(tmp_path: Path, capsys) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(SCALING_ONLY)
+    document = json.loads(_run(capsys, str(template), "--format", "json"))
+    (row,) = document["rows"]
+    assert row["capacities"]["CPU"]["watchers"] == [
+        {"logical_id": "CpuHigh", "kind": "alarm", "threshold": "> 90", "notifies": False}
+    ]

@@ -63,7 +63,8 @@ def main(argv: list[str]) -> int:
         templates, problems = unit.load()
         for problem in problems:
             failed |= not problem.skipped
-            print(f"mmaws-lint coverage: {problem}", file=sys.stderr)
+            label = "note" if problem.skipped else "error"
+            print(f"mmaws-lint coverage: {label}: {problem}", file=sys.stderr)
         if templates:
             apps.append(App(templates))
     report = build_report(apps, model)

@@ -195,11 +195,22 @@ def _threshold(app: App, alarm: Resource) -> str | None:
 
 
 def _notifies(app: App, alarm: Resource) -> bool | None:
-    """True when the alarm has an action (a topic, an automation); None when it cannot tell."""
+    """True when an alarm action can reach someone (a topic, an automation), False when it has
+    none or only scales (an Auto Scaling policy); None when it cannot tell."""
     resolver = app.resolver(alarm.template)
     node = alarm.prop("AlarmActions")
     if node is None:
         return False
     if resolver.items(node) is None:
         return None
-    return any(True for _ in resolver.elements(node))
+    return any(not _only_scales(app, resolver, action) for action in resolver.elements(node))
+
+
+def _only_scales(app: App, resolver: Any, action: Any) -> bool:
+    literal = resolver.literal(action)
+    if literal is not None:
+        return ":autoscaling:" in literal
+    targets = [app.resource_at(target) for target in resolver.references(action)]
+    return bool(targets) and all(
+        target is not None and target.type.endswith("ScalingPolicy") for target in targets
+    )
