@@ -1,8 +1,10 @@
 """The Python entry point: behaves as `mmaws-lint check` (same configuration, same checks on
-rule IDs), and raises instead of printing."""
+rule IDs), and raises instead of printing. `lint_result` is the call to use: it returns the
+findings and what could not be linted; `lint` returns the findings alone."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from .engine import Result, run, selected_rules, unknown_rule_ids
 from .findings import Finding
 from .ignore import Excludes, WalkFilter
 from .model import Model, load_model
+
+LOG = logging.getLogger("mmaws_lint")
 
 
 def lint_result(
@@ -23,8 +27,12 @@ def lint_result(
     stack_names: dict[str, str] | None = None,
     config: bool | str = True,
 ) -> Result:
-    """Lint files, folders and cdk.out assemblies; return the findings and every file that
-    could not be linted (`result.errors`) or was skipped with a note.
+    """Lint files, folders and cdk.out assemblies (the recommended call).
+
+    The `Result` has `findings`, `errors` (anything that makes the run incomplete, as exit code
+    2 on the command line), `unlinted_files` (files no rule could read) and `rule_failures` (a
+    rule that crashed on a file the other rules linted). An empty `findings` list only means
+    "clean" when `errors` is empty too.
 
     `select`/`ignore`/`model`/`jobs`/`stack_names` left out are read from the project
     configuration (`.mmaws-lint.yaml` or `pyproject.toml`, found from the working directory
@@ -72,9 +80,13 @@ def lint(
     stack_names: dict[str, str] | None = None,
     config: bool | str = True,
 ) -> list[Finding]:
-    """Lint and return the findings only. Files that could not be linted are left out without
-    a word: prefer `lint_result`, whose `errors` lists them."""
-    return lint_result(
+    """Lint and return the findings only.
+
+    Files that could not be linted and rules that failed are NOT returned: an empty list can
+    mean "nothing was checked". They are logged as a warning on the `mmaws_lint` logger; use
+    `lint_result` to get them.
+    """
+    result = lint_result(
         paths,
         select=select,
         ignore=ignore,
@@ -82,7 +94,16 @@ def lint(
         jobs=jobs,
         stack_names=stack_names,
         config=config,
-    ).findings
+    )
+    if result.errors:
+        LOG.warning(
+            "mmaws-lint: %d file(s) could not be linted and %d rule failure(s) are not in the"
+            " findings; call mmaws_lint.lint_result() to get them: %s",
+            len(result.unlinted_files),
+            len(result.rule_failures),
+            "; ".join(str(problem) for problem in result.errors[:3]),
+        )
+    return result.findings
 
 
 def _configuration(config: bool | str) -> Config:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from . import __version__, conventions
 from .config import ConfigError
-from .model import ModelError, load_model
+from .model import Model, ModelError, load_model
 from .shard import Shard, parse_shard
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -113,8 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--model", metavar="FILE")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
-    explain = commands.add_parser("explain", help="explain a rule")
-    explain.add_argument("rule_id", metavar="ID")
+    explain = commands.add_parser(
+        "explain", help="explain a rule, or what the model holds for a resource type"
+    )
+    explain.add_argument("rule_id", metavar="ID_OR_TYPE", help="WMM501 or AWS::RDS::DBInstance")
     explain.add_argument("--model", metavar="FILE")
 
     commands.add_parser(
@@ -311,6 +313,8 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     model = load_model(args.model)
+    if "::" in args.rule_id:
+        return _explain_type(model, args.rule_id)
     rule = model.rules.get(args.rule_id.upper())
     if rule is None:
         raise UsageError(f"unknown rule {args.rule_id!r} (see `mmaws-lint rules`)")
@@ -335,6 +339,24 @@ def _explain(args: argparse.Namespace) -> int:
             print(f"    {key}: {value}")
     print(f"Docs: {rule.docs_url}")
     return EXIT_CLEAN
+
+
+def _explain_type(model: Model, resource_type: str) -> int:
+    from .resource_types import knowledge, render_text
+
+    found = knowledge(model, resource_type)
+    if not found.known:
+        matches = [t for t in _known_types(model) if t.lower() == resource_type.lower()]
+        hint = f"; did you mean {matches[0]}?" if matches else ""
+        raise UsageError(f"the model knows nothing about {resource_type!r}{hint}")
+    sys.stdout.write(render_text(found))
+    return EXIT_CLEAN
+
+
+def _known_types(model: Model) -> list[str]:
+    from .resource_types import known_types
+
+    return known_types(model)
 
 
 if __name__ == "__main__":  # pragma: no cover

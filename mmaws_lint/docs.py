@@ -1,4 +1,5 @@
-"""Generate docs/rules.md from the model: `python -m mmaws_lint.docs [--check]`."""
+"""Generate docs/rules.md and docs/resource-types.md from the model:
+`python -m mmaws_lint.docs [--check]`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import yaml
 from .model import Model, Rule, shipped_model
 
 DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+TYPES_FILE = DOCS_FILE.parent / "resource-types.md"
 
 
 def _home(rule: Rule) -> str:
@@ -102,19 +104,30 @@ def render(model: Model) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def generated(model: Model) -> dict[Path, str]:
+    """Every generated document and its text."""
+    from .resource_types import render_markdown
+
+    return {DOCS_FILE: render(model), TYPES_FILE: render_markdown(model)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail when docs/rules.md is stale")
+    parser.add_argument("--check", action="store_true", help="fail when a document is stale")
     args = parser.parse_args(argv)
-    text = render(shipped_model())
+    documents = generated(shipped_model())
     if args.check:
-        current = DOCS_FILE.read_text(encoding="utf-8") if DOCS_FILE.exists() else ""
-        if current != text:
-            print("docs/rules.md is stale: run `python -m mmaws_lint.docs`", file=sys.stderr)
-            return 1
-        return 0
-    DOCS_FILE.parent.mkdir(exist_ok=True)
-    DOCS_FILE.write_text(text, encoding="utf-8")
+        stale = [
+            file
+            for file, text in documents.items()
+            if (file.read_text(encoding="utf-8") if file.exists() else "") != text
+        ]
+        for file in stale:
+            print(f"docs/{file.name} is stale: run `python -m mmaws_lint.docs`", file=sys.stderr)
+        return 1 if stale else 0
+    for file, text in documents.items():
+        file.parent.mkdir(exist_ok=True)
+        file.write_text(text, encoding="utf-8")
     return 0
 
 

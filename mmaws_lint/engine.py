@@ -7,7 +7,6 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .app import App
@@ -32,7 +31,18 @@ class Result:
 
     @property
     def errors(self) -> list[LoadProblem]:
+        """Files that could not be linted and rules that failed: the run is incomplete."""
         return [p for p in self.problems if not p.skipped]
+
+    @property
+    def unlinted_files(self) -> list[str]:
+        """Files no rule could lint (unreadable, not a lintable template)."""
+        return sorted({p.file for p in self.errors if p.rule is None})
+
+    @property
+    def rule_failures(self) -> list[LoadProblem]:
+        """A rule that crashed on a file the other rules linted, one problem each."""
+        return [p for p in self.errors if p.rule is not None]
 
 
 def selected_rules(
@@ -97,7 +107,9 @@ def _run_checks(
         except Exception as exc:  # a rule bug must not cost the user the other rules
             files = ", ".join(t.file for t in app.templates)
             detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
-            result.problems.append(LoadProblem(files, f"internal error in {rule_id}: {detail}"))
+            others = "this file" if len(app.templates) == 1 else "these files"
+            message = f"internal error in {rule_id}: {detail}; the other rules linted {others}"
+            result.problems.append(LoadProblem(files, message, rule=rule_id))
 
 
 def lint_unit(unit: Unit, model: Model, rule_ids: list[str], debug: bool = False) -> Result:
@@ -147,6 +159,8 @@ def run(
                 done_files += len(item[0].sources)
                 progress(done_files, total_files)
     else:
+        from concurrent.futures import ProcessPoolExecutor  # a serial run need not import it
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, len(work) // (jobs * 4))
             for item, part in zip(

@@ -14,11 +14,15 @@ import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
+    import pathspec  # only runs that exclude or walk folders need it
+
     return pathspec.GitIgnoreSpec.from_lines(list(lines))
 
 

@@ -40,6 +40,7 @@ class Family:
     description: str
     checkov_category: str
     file: str
+    data_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ def _family(document: dict[str, Any], source: str) -> Family:
         description=" ".join(str(document.get("description", "")).split()),
         checkov_category=document["checkov_category"],
         file=source,
+        data_keys=tuple(document.get("data") or ()),
     )
 
 

@@ -94,11 +94,12 @@ def test_a_rule_crash_inside_cfn_lint_is_shown_not_dropped(monkeypatch) -> None:
     from cfnlint.template import Template
 
     import mmaws_lint.cfn_lint as plugin
-    from mmaws_lint.checks import CHECKS
+    from mmaws_lint.checks import CHECKS, load_checks
 
     def broken(ctx):
         raise ValueError("boom")
 
+    load_checks()  # registered first, or loading them later finds two checks for WMM501
     monkeypatch.setitem(CHECKS, "WMM501", broken)
     monkeypatch.setattr(plugin, "ENGINE", plugin._Engine())
     data, _ = decode_str("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n")

@@ -14,10 +14,10 @@ from fixture_marks import FIXTURES
 import mmaws_lint
 from mmaws_lint.app import App
 from mmaws_lint.checks.burstable import is_burstable
-from mmaws_lint.checks.compute.zones import ConditionSpace
 from mmaws_lint.engine import check_app
 from mmaws_lint.model import Model, apply_overrides, shipped_model
 from mmaws_lint.template.load import parse_template
+from mmaws_lint.template.scenarios import ConditionSpace
 from mmaws_lint.template.template import Template
 
 FAMILY = ["WMM502", "WMM503", "WMM504", "WMM505", "WMM506"]
@@ -96,13 +96,14 @@ def test_conditions_defined_from_each_other_are_chosen_together() -> None:
           Topic: {Type: AWS::SNS::Topic}
         """
     )
-    space = ConditionSpace(template)
-    assert space.assignments({"IsProd", "IsNotProd"}) == [
-        {"IsProd": True, "IsNotProd": False},
+    space = ConditionSpace.of(template)
+    found = space.scenarios({"IsProd", "IsNotProd"}) or []
+    assert sorted((s.truths for s in found), key=lambda t: t["IsProd"]) == [
         {"IsProd": False, "IsNotProd": True},
+        {"IsProd": True, "IsNotProd": False},
     ]
-    for truths in space.assignments({"IsProd", "IsProdInEurope"}) or []:
-        assert truths["IsProd"] or not truths["IsProdInEurope"]
+    for scenario in space.scenarios({"IsProd", "IsProdInEurope"}) or []:
+        assert scenario.truths["IsProd"] or not scenario.truths["IsProdInEurope"]
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,14 @@ def _indent(text: str) -> str:
 
 
 def check_python(body: str, folder: Path, monkeypatch) -> None:
-    code = compile(body, "<block>", "exec")
+    try:
+        code = compile(body, "<block>", "exec")
+    except SyntaxError as exc:
+        if "outside function" not in str(exc):
+            raise
+        # the body of a check function (it yields findings): compiled as one
+        compile("def check(ctx):\n" + _indent(body), "<block>", "exec")
+        return
     if "import mmaws_lint" not in body:
         # CDK construct code (needs aws-cdk-lib and an app) or a sketch of a rule module
         # (relative imports): compiled, not run.

@@ -23,9 +23,10 @@ SAM_TEMPLATES = FIXTURES / "WMM302" / "pass-unscopable-or-scoped.yaml"
 
 _PROBE = """
 import sys, mmaws_lint
-from mmaws_lint.checks.iam import action_data, sam_templates
 mmaws_lint.lint([sys.argv[1]])
-print(action_data.loaded(), sam_templates.loaded())
+reader = "mmaws_lint.checks.iam.policies" in sys.modules
+from mmaws_lint.checks.iam import action_data, sam_templates
+print(action_data.loaded(), sam_templates.loaded(), reader)
 """
 
 
@@ -36,8 +37,8 @@ def _loaded_after_linting(template: Path) -> str:
     return done.stdout.strip()
 
 
-def test_a_template_without_iam_policies_reads_no_iam_data() -> None:
-    assert _loaded_after_linting(NO_IAM) == "False False"
+def test_a_template_without_iam_resources_reads_no_iam_data_nor_the_policy_reader() -> None:
+    assert _loaded_after_linting(NO_IAM) == "False False False"
 
 
 def test_reading_the_action_data_does_not_import_cfn_lint() -> None:
@@ -50,7 +51,7 @@ def test_reading_the_action_data_does_not_import_cfn_lint() -> None:
 
 
 def test_iam_data_is_read_when_a_statement_needs_it(tmp_path: Path) -> None:
-    assert _loaded_after_linting(WITH_IAM) == "True False"
+    assert _loaded_after_linting(WITH_IAM) == "True False True"
     scoped_sam = tmp_path / "scoped.yaml"
     scoped_sam.write_text(
         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
@@ -58,7 +59,7 @@ def test_iam_data_is_read_when_a_statement_needs_it(tmp_path: Path) -> None:
         "      Handler: a.b\n      CodeUri: src/\n"
         "      Policies: [{SQSPollerPolicy: {QueueName: orders}}]\n"
     )
-    assert _loaded_after_linting(scoped_sam) == "False True"
+    assert _loaded_after_linting(scoped_sam) == "False True True"
 
 
 @pytest.fixture

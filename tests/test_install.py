@@ -12,7 +12,6 @@ import shutil
 import site
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -62,17 +61,26 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
          "--quiet", "--no-deps", str(wheel)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
-    # The dependencies come from this environment's site-packages, added as a plain path: its
-    # .pth files (among them this checkout's editable install) are not processed there.
+    # The dependencies come from this interpreter's path, outside the checkout, added as plain
+    # paths: their .pth files (among them this checkout's editable install) are not processed.
     where = "import sysconfig; print(sysconfig.get_path('purelib'))"
     target = Path(
         subprocess.run(
             [str(venv / "bin" / "python"), "-c", where], check=True, capture_output=True, text=True
         ).stdout.strip()
     )
-    ours = {sysconfig.get_path("purelib"), *site.getsitepackages()}
-    (target / "zz-test-dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
+    ours = [
+        entry
+        for entry in dict.fromkeys([*site.getsitepackages(), *sys.path])
+        if entry and Path(entry).is_dir() and not _in_checkout(Path(entry))
+    ]
+    (target / "zz-test-dependencies.pth").write_text("\n".join(ours) + "\n")
     return Installed(venv)
+
+
+def _in_checkout(entry: Path) -> bool:
+    """The checkout's own folders, not a virtual environment kept inside it."""
+    return entry.resolve().is_relative_to(ROOT) and "site-packages" not in entry.parts
 
 
 def test_the_installed_package_is_the_wheel_outside_the_checkout(
@@ -110,6 +118,7 @@ def test_every_rule_fires_through_the_installed_cli(installed: Installed, tmp_pa
     chosen = {rule_id: one_fail_fixture(rule_id) for rule_id in shipped_model().rules}
     done = installed.run(
         str(installed.cli), "check", "--no-config", "--format", "json",
+        "--select", ",".join(chosen),  # every rule by name, so rules off by default run too
         *(str(file) for file in chosen.values()), cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr

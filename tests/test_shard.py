@@ -160,3 +160,17 @@ def test_invalid_shard_is_a_usage_error(capsys, text: str) -> None:
 
 def test_parse_shard() -> None:
     assert parse_shard(" 2/8 ") == Shard(2, 8)
+
+
+def test_shards_combine_with_exclude_and_baseline(capsys, monkeypatch, cross_stack_pairs) -> None:
+    monkeypatch.chdir(cross_stack_pairs)
+    first_ten = sorted(f"./{p.name}" for p in cross_stack_pairs.glob("team0*"))
+    main(["check", "--no-config", "--write-baseline", "../baseline.json", *first_ten])
+    capsys.readouterr()
+    options = ("--exclude", "team1*/", "--baseline", "../baseline.json")
+    _, whole = run_json(capsys, *options, ".")
+    assert whole and not any(f["file"].startswith(("./team0", "./team1")) for f in whole)
+    parts: list[dict] = []
+    for index in (1, 2, 3):
+        parts.extend(run_json(capsys, *options, "--shard", f"{index}/3", ".")[1])
+    assert ordered(parts) == ordered(whole)

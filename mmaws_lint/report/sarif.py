@@ -17,10 +17,12 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _uri(file: str) -> str:
+    # surrogatepass: a file name that is not valid UTF-8 (decoded with surrogate escapes) still
+    # becomes a valid, percent-encoded URI instead of an encoding error
     path = Path(file)
     if path.is_absolute():
-        return path.as_uri()
-    return quote(file.replace(os.sep, "/"))
+        return "file://" + quote(path.as_posix(), errors="surrogatepass")
+    return quote(file.replace(os.sep, "/"), errors="surrogatepass")
 
 
 def _rule_descriptor(rule: Rule) -> dict[str, Any]:

@@ -33,9 +33,12 @@ def summary(result: Result) -> str:
     text = (
         f"{_plural(len(result.findings), 'finding')} in {_plural(len(result.linted), 'template')}"
     )
-    if result.errors:
-        unlinted = len({problem.file for problem in result.errors})
-        text += f"; {_plural(unlinted, 'file')} could not be linted"
+    if result.unlinted_files:
+        text += f"; {_plural(len(result.unlinted_files), 'file')} could not be linted"
+    if result.rule_failures:
+        failed = [f"{p.rule} on {p.file}" for p in result.rule_failures]
+        shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+        text += f"; {_plural(len(failed), 'rule failure')} ({shown})"
     shard = getattr(result, "shard", None)
     if shard is not None:
         text = f"shard {shard.index}/{shard.count}: {shard.units} units of {shard.total}; {text}"

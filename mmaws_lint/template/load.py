@@ -38,13 +38,15 @@ class LoadProblem:
     """Why a file was not linted, or a caveat about how it was linted.
 
     `skipped` problems are notes (a file that is not a template, a duplicate key whose last
-    value was used), not errors: they do not make the run fail.
+    value was used), not errors: they do not make the run fail. `rule` names the rule that
+    failed on the file, when one rule crashed and the others linted it.
     """
 
     file: str
     message: str
     line: int | None = None
     skipped: bool = False
+    rule: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

@@ -16,7 +16,7 @@ from ...template.template import Resource
 from ...template.walk import lookup
 from .. import Context, check
 from ..burstable import always_unlimited, is_burstable
-from .kinds import AUTO_SCALING_GROUP, INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE
+from .kinds import AUTO_SCALING_GROUP, INSTANCE, LAUNCH_TEMPLATE
 from .reporting import ParameterFindings
 from .values import Origin, known_values, property_origins
 
@@ -35,38 +35,25 @@ class TypeSite:
     switch_keys: tuple[str, ...] | None = None
 
 
-TYPE_SITES: dict[str, tuple[TypeSite, ...]] = {
-    INSTANCE: (TypeSite("ec2", ("InstanceType",), ("CreditSpecification", "CPUCredits")),),
-    LAUNCH_TEMPLATE: (
-        TypeSite(
-            "ec2",
-            ("LaunchTemplateData", "InstanceType"),
-            ("LaunchTemplateData", "CreditSpecification", "CpuCredits"),
-        ),
-    ),
-    LAUNCH_CONFIGURATION: (TypeSite("ec2", ("InstanceType",)),),
-    "AWS::RDS::DBInstance": (TypeSite("rds", ("DBInstanceClass",)),),
-    "AWS::DocDB::DBInstance": (TypeSite("rds", ("DBInstanceClass",)),),
-    "AWS::Neptune::DBInstance": (TypeSite("rds", ("DBInstanceClass",)),),
-    "AWS::ElastiCache::CacheCluster": (TypeSite("elasticache", ("CacheNodeType",)),),
-    "AWS::ElastiCache::ReplicationGroup": (TypeSite("elasticache", ("CacheNodeType",)),),
-    "AWS::OpenSearchService::Domain": (
-        TypeSite("opensearch", ("ClusterConfig", "InstanceType")),
-        TypeSite(
-            "opensearch",
-            ("ClusterConfig", "DedicatedMasterType"),
-            switch_keys=("ClusterConfig", "DedicatedMasterEnabled"),
-        ),
-    ),
-    "AWS::Elasticsearch::Domain": (
-        TypeSite("opensearch", ("ElasticsearchClusterConfig", "InstanceType")),
-        TypeSite(
-            "opensearch",
-            ("ElasticsearchClusterConfig", "DedicatedMasterType"),
-            switch_keys=("ElasticsearchClusterConfig", "DedicatedMasterEnabled"),
-        ),
-    ),
-}
+def type_sites(data: dict[str, Any]) -> dict[str, tuple[TypeSite, ...]]:
+    """Resource type -> where it names a burstable-capable type (`burstable_type_properties`)."""
+    return {
+        resource_type: tuple(
+            TypeSite(
+                service=site["burstable_classes"],
+                keys=_keys(site["property"]),
+                credit_keys=_keys(site["credits"]) if site.get("credits") else None,
+                switch_keys=_keys(site["switch"]) if site.get("switch") else None,
+            )
+            for site in sites
+        )
+        for resource_type, sites in data.get("burstable_type_properties", {}).items()
+    }
+
+
+def _keys(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
+
 
 # What to choose instead, by service; the credit mode is only a way out on EC2.
 BURSTABLE_FIXES = {
@@ -86,12 +73,13 @@ CREDITS_RUN_OUT = (
 def burstable_performance(ctx: Context) -> Iterator[Finding]:
     exempt = {str(mode).lower() for mode in ctx.setting("exempt_credit_modes", ["unlimited"])}
     overridden = ctx.app.shared("compute.overridden_launch_templates", overridden_launch_templates)
+    sites = type_sites(ctx.model.data)
     parameters = ParameterFindings()
-    for resource in ctx.app.resources(*TYPE_SITES):
+    for resource in ctx.app.resources(*sites):
         if (resource.template.file, resource.logical_id) in overridden:
             continue
         scenarios = ctx.scenarios(resource)
-        for site in TYPE_SITES[resource.type]:
+        for site in sites[resource.type]:
             found = _by_scenario(
                 scenarios, partial(_burstable_origins, ctx, resource, site, exempt)
             )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ...findings import Finding
+from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
 from ...template.walk import ABSENT
 from .. import Context, check
 from .kinds import AUTO_SCALING_GROUP
-from .zones import ConditionSpace, ZoneReader, choose, condition_names
+from .zones import ZoneReader, choose
 
 
 @check("WMM502")
@@ -24,27 +26,44 @@ def auto_scaling_group_in_one_az(ctx: Context) -> Iterator[Finding]:
 def _zone_finding(ctx: Context, group: Resource, minimum: int) -> Finding | None:
     subnets = group.properties.get("VPCZoneIdentifier", ABSENT)
     zones = group.properties.get("AvailabilityZones", ABSENT)
-    names = condition_names(subnets) | condition_names(zones)
-    assignments = ConditionSpace(group.template).assignments(names) if names else [{}]
     reader = ZoneReader(ctx.resolver(group))
-    for truths in assignments or []:
-        chosen_subnets = choose(subnets, truths) if subnets is not ABSENT else ABSENT
-        if chosen_subnets is not ABSENT:
-            key, sets = "VPCZoneIdentifier", reader.subnet_zone_sets(chosen_subnets)
-        else:
-            chosen_zones = choose(zones, truths) if zones is not ABSENT else ABSENT
-            if chosen_zones is ABSENT:
-                continue
-            key, sets = "AvailabilityZones", reader.az_zone_sets(chosen_zones)
-        for keys, count in sets:
-            if keys and len(keys) < minimum:
-                message = _zone_message(group, key, len(keys), count, minimum, bool(names))
-                return ctx.finding(group, message, ("Properties", key))
+    scenarios = [s for s in ctx.scenarios(group) if s.exhaustive]
+    violating: list[Scenario] = []
+    first: tuple[str, int, int] | None = None
+    for scenario in scenarios:
+        found = _too_few_zones(reader, subnets, zones, scenario.truths, minimum)
+        if found is not None:
+            violating.append(scenario)
+            first = first or found
+    if first is None:
+        return None
+    key, count, items = first
+    when = describe_when(violating, scenarios)
+    return ctx.finding(
+        group, _zone_message(group, key, count, items, minimum, when), ("Properties", key)
+    )
+
+
+def _too_few_zones(
+    reader: ZoneReader, subnets: Any, zones: Any, truths: dict[str, bool], minimum: int
+) -> tuple[str, int, int] | None:
+    """(property, AZs at most, items) when the group spans fewer than `minimum` AZs."""
+    chosen_subnets = choose(subnets, truths) if subnets is not ABSENT else ABSENT
+    if chosen_subnets is not ABSENT:
+        key, sets = "VPCZoneIdentifier", reader.subnet_zone_sets(chosen_subnets)
+    else:
+        chosen_zones = choose(zones, truths) if zones is not ABSENT else ABSENT
+        if chosen_zones is ABSENT:
+            return None
+        key, sets = "AvailabilityZones", reader.az_zone_sets(chosen_zones)
+    for keys, count in sets:
+        if keys and len(keys) < minimum:
+            return key, len(keys), count
     return None
 
 
 def _zone_message(
-    group: Resource, key: str, zones: int, items: int, minimum: int, branching: bool
+    group: Resource, key: str, zones: int, items: int, minimum: int, when: str
 ) -> str:
     if zones > 1:
         reason = f"{key} spans at most {zones} AZs"
@@ -54,9 +73,8 @@ def _zone_message(
         reason = "VPCZoneIdentifier lists a single subnet"
     else:
         reason = "every subnet in VPCZoneIdentifier is in the same AZ"
-    where = " in at least one Fn::If branch" if branching else ""
     fix = "AZs" if key == "AvailabilityZones" else "subnets in"
     return (
-        f"{group.logical_id} cannot survive the loss of an AZ: {reason}{where}, so an outage"
+        f"{group.logical_id} cannot survive the loss of an AZ: {reason}{when}, so an outage"
         f" of that AZ stops the whole group; list {fix} at least {minimum} AZs"
     )

@@ -2,9 +2,8 @@
 
 An item-level `Fn::If` (`[SubnetA, !If [HasB, SubnetB, !Ref AWS::NoValue]]`) can leave a
 group with one subnet, but two `Fn::If`s on the same condition must be chosen together or the
-rule would invent combinations CloudFormation never deploys. So the conditions a property uses
-are evaluated from their definitions: each `Fn::Equals` (or other leaf) is a free truth value,
-and every assignment of those leaves picks one concrete property value.
+rule would invent combinations CloudFormation never deploys. So each scenario of the group
+(`App.scenarios`) picks one concrete property value with `choose`.
 
 A zone key names an AZ as precisely as the template allows: the same key is surely the same
 AZ; different keys may still be one AZ, so counting keys gives an upper bound on the AZs.
@@ -12,110 +11,17 @@ AZ; different keys may still be one AZ, so counting keys gives an upper bound on
 
 from __future__ import annotations
 
-import itertools
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from ...template.resolve import Resolver, intrinsic, is_no_value
-from ...template.template import Template
+from ...template.scenarios import canonical
 from ...template.walk import ABSENT, OPAQUE
 from .values import is_list_parameter, parameter_default
 
-# 2**8 assignments is far beyond what real templates need and keeps the work bounded.
-MAX_FREE_CONDITIONS = 8
 MAX_CONDITION_DEPTH = 16
 
 ZoneKey = tuple[str, str]
-
-
-def canonical(node: Any) -> str:
-    """One string per expression: identical expressions evaluate to the same value."""
-    try:
-        return json.dumps(node, sort_keys=True, default=str)
-    except (TypeError, ValueError):  # keys of mixed types cannot be sorted
-        return repr(node)
-
-
-# ---- conditions ------------------------------------------------------------------------
-
-
-def condition_names(node: Any, depth: int = 0) -> set[str]:
-    """Names of the conditions the `Fn::If`s inside `node` choose on."""
-    found: set[str] = set()
-    if depth > MAX_CONDITION_DEPTH:
-        return found
-    function = intrinsic(node)
-    if function and function[0] == "Fn::If" and isinstance(function[1], list):
-        found.update(name for name in function[1][:1] if isinstance(name, str))
-    if isinstance(node, dict):
-        for value in node.values():
-            found |= condition_names(value, depth + 1)
-    elif isinstance(node, list):
-        for value in node:
-            found |= condition_names(value, depth + 1)
-    return found
-
-
-class ConditionSpace:
-    """The truth values a template's conditions can take together."""
-
-    def __init__(self, template: Template) -> None:
-        self.definitions = template.conditions
-
-    def assignments(self, names: set[str]) -> list[dict[str, bool]] | None:
-        """Every consistent truth assignment of `names`; None when there are too many."""
-        leaves: dict[str, None] = {}
-        for name in sorted(names):
-            self._leaves(self._definition(name), leaves, 0)
-        if len(leaves) > MAX_FREE_CONDITIONS:
-            return None
-        result: list[dict[str, bool]] = []
-        for truths in itertools.product((True, False), repeat=len(leaves)):
-            leaf_values = dict(zip(leaves, truths, strict=True))
-            picked = {n: self._evaluate(self._definition(n), leaf_values, 0) for n in names}
-            if picked not in result:
-                result.append(picked)
-        return result
-
-    def _definition(self, name: str) -> Any:
-        if name in self.definitions:
-            return self.definitions[name]
-        return {"mmaws:undefined-condition": name}
-
-    def _leaves(self, node: Any, found: dict[str, None], depth: int) -> None:
-        operands = self._operands(node, depth)
-        if operands is None:
-            found.setdefault(canonical(node))
-            return
-        for operand in operands:
-            self._leaves(operand, found, depth + 1)
-
-    def _evaluate(self, node: Any, leaves: dict[str, bool], depth: int) -> bool:
-        operands = self._operands(node, depth)
-        if operands is None:
-            return leaves[canonical(node)]
-        values = [self._evaluate(operand, leaves, depth + 1) for operand in operands]
-        name = intrinsic(node)[0] if intrinsic(node) else ""
-        if name == "Fn::Not":
-            return not values[0]
-        if name == "Fn::Or":
-            return any(values)
-        return all(values)  # Fn::And, or a `Condition` reference (one operand)
-
-    def _operands(self, node: Any, depth: int) -> list[Any] | None:
-        """The sub-conditions of a boolean operator; None for a leaf."""
-        function = intrinsic(node)
-        if function is None or depth > MAX_CONDITION_DEPTH:
-            return None
-        name, arg = function
-        if name == "Condition" and isinstance(arg, str) and arg in self.definitions:
-            return [self.definitions[arg]]
-        if name == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
-            return list(arg)
-        if name in ("Fn::And", "Fn::Or") and isinstance(arg, list) and arg:
-            return list(arg)
-        return None
 
 
 def choose(node: Any, truths: dict[str, bool], depth: int = 0) -> Any:

@@ -4,7 +4,7 @@ which it happens, in one finding per resource and rule."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ...findings import Finding
 from ...template.nodes import Path
@@ -14,8 +14,7 @@ from ...template.template import Resource
 from .. import Context
 
 
-@dataclass(frozen=True)
-class Breach:
+class Breach(NamedTuple):
     """One thing a resource gets wrong in a scenario, as a clause for the message."""
 
     text: str

@@ -11,7 +11,8 @@ from typing import Any
 from ...app import App
 from ...template.resolve import Parts, Resolver, Sym, Target
 from ...template.template import Resource
-from ...template.walk import ABSENT, OPAQUE, lookup
+from ...template.walk import ABSENT, OPAQUE, choices, lookup
+from ..deploy_time import DeployTimeReference, deploy_time_reference, exported_names, published
 from .catalog import StoreKind, deployed, units
 from .policy import documents, scalars, statements
 
@@ -143,10 +144,13 @@ def _build(app: App, signs: SseS3Signs) -> set[Target]:
     buckets = list(app.resources("AWS::S3::Bucket"))
     by_name = _buckets_by_name(app, buckets)
     found: set[Target] = set()
-    for node, resolver in _log_destinations(app, buckets):
+    unknown: list[DeployTimeReference] = []
+    for node, resolver in [
+        *_log_destinations(app, buckets),
+        *_origins_read_through_identities(app),
+    ]:
         found |= _buckets_named_by(resolver, node, by_name)
-    for node, resolver in _origins_read_through_identities(app):
-        found |= _buckets_named_by(resolver, node, by_name)
+        unknown.extend(_deploy_time(resolver, node))
     for bucket in buckets:
         resolver = app.resolver(bucket.template)
         acls = {value.lower() for value in resolver.literals(bucket.prop("AccessControl")) or ()}
@@ -156,7 +160,25 @@ def _build(app: App, signs: SseS3Signs) -> set[Target]:
         resolver = app.resolver(policy.template)
         if _marks_sse_s3_only(resolver, policy.prop("PolicyDocument"), signs):
             found |= _buckets_named_by(resolver, policy.prop("Bucket"), by_name)
+            unknown.extend(_deploy_time(resolver, policy.prop("Bucket")))
+    if unknown:  # a bucket named only at deploy time may be any bucket another stack hands over
+        exported = exported_names(app)
+        known = published(app) | {
+            (bucket.template.file, bucket.logical_id)
+            for bucket in buckets
+            if bucket.prop("BucketName") is not None
+        }
+        found.update(
+            Target(bucket.template.file, bucket.logical_id)
+            for bucket in buckets
+            if any(reference.may_name(bucket, exported, known) for reference in unknown)
+        )
     return found
+
+
+def _deploy_time(resolver: Resolver, node: Any) -> list[DeployTimeReference]:
+    found = deploy_time_reference(resolver, (value for value, _ in choices(node)))
+    return [found] if found is not None else []
 
 
 def _log_destinations(app: App, buckets: list[Resource]) -> Iterator[tuple[Any, Resolver]]:

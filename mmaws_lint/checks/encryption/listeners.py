@@ -4,7 +4,6 @@ which listener (an index built once per run)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...app import App
@@ -87,12 +86,14 @@ def catches_every_request(resolver: Resolver, rule: Resource, scenario: Scenario
     return any(pattern in _CATCH_ALL_PATHS for pattern in patterns)
 
 
-@dataclass
 class ListenerRules:
     """Listener rules by the listener they attach to; rules whose listener is unknown apart."""
 
-    by_listener: dict[Target, list[Resource]] = field(default_factory=lambda: defaultdict(list))
-    unattached: list[Resource] = field(default_factory=list)
+    __slots__ = ("by_listener", "unattached")
+
+    def __init__(self) -> None:
+        self.by_listener: dict[Target, list[Resource]] = defaultdict(list)
+        self.unattached: list[Resource] = []
 
 
 def listener_rules(app: App) -> ListenerRules:

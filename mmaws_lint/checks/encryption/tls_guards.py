@@ -30,7 +30,6 @@ from .breaches import Breach, report
 _REGION, _ACCOUNT = "\x00region\x00", "\x00account\x00"
 _PSEUDO = {"AWS::Partition": "aws", "AWS::Region": _REGION, "AWS::AccountId": _ACCOUNT}
 _PSEUDO["AWS::URLSuffix"] = "amazonaws.com"
-_PARTITION = re.compile(r"^arn:aws(?:-[a-z]+(?:-[a-z]+)*)?:")
 _NAMES = {"AWS::S3::Bucket": "BucketName", "AWS::SQS::Queue": "QueueName"}
 _NAMES["AWS::SNS::Topic"] = "TopicName"
 
@@ -146,7 +145,9 @@ def _denies_clear_text(resolver: Resolver, statement: dict, scenario: Scenario) 
         return None
     if effect != "Deny":
         return False
-    for operator, entries in (condition or {}).items():
+    if not isinstance(condition, dict):  # an expression, or a list where a mapping belongs
+        return None
+    for operator, entries in condition.items():
         if not isinstance(operator, str) or operator not in ("Bool", "BoolIfExists"):
             continue
         if not isinstance(entries, dict):
@@ -240,7 +241,7 @@ def _symbol(app: App, symbol: Sym) -> str | None:
     if symbol.kind not in ("ref", "getatt"):
         return None
     resource = _resource(app, symbol)
-    if resource is None:
+    if resource is None or resource.type not in _NAMES:  # a custom or other resource: unknown
         return None
     name = _name(app, resource)
     kind, attribute = resource.type, symbol.attr if symbol.kind == "getatt" else "Ref"
@@ -295,12 +296,20 @@ def _covers(pattern: str | None, arn: str | None) -> bool | None:
     if pattern is None or arn is None:
         return None
     # A template names one partition per deployment (aws, aws-cn, aws-us-gov), as the stack's.
-    pattern, arn = _PARTITION.sub("arn:aws:", pattern), _PARTITION.sub("arn:aws:", arn)
+    pattern, arn = _one_partition(pattern), _one_partition(arn)
     if _matches(pattern, arn):
         return True
     if "\x00" in arn and "\x00" not in pattern:
         return None  # a literal name against one known only at deploy time
     return False
+
+
+def _one_partition(arn: str) -> str:
+    """`arn:aws-cn:…` and `arn:aws-us-gov:…` as `arn:aws:…`."""
+    if not arn.startswith("arn:aws"):
+        return arn
+    _, partition, rest = arn.split(":", 2) if arn.count(":") >= 2 else ("", "", arn)
+    return f"arn:aws:{rest}" if partition.startswith("aws") and "*" not in partition else arn
 
 
 def _matches(pattern: str, text: str) -> bool:

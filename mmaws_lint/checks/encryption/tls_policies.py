@@ -8,8 +8,7 @@ absent policy is the service's default, which the settings name too.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ...findings import Finding
 from ...template.nodes import Path
@@ -23,8 +22,7 @@ from .clear_text import DISTRIBUTION
 from .listeners import LISTENER
 
 
-@dataclass(frozen=True)
-class PolicyProperty:
+class PolicyProperty(NamedTuple):
     """Where a resource type names its TLS policy, and which settings judge it."""
 
     keys: tuple[str, ...]

@@ -10,8 +10,7 @@ from ...findings import Finding
 from ...template.scenarios import ALWAYS, OPEN, Scenario, condition_names, describe_when
 from ...template.template import Resource
 from ...template.walk import ABSENT, choices
-from .. import LIMITATIONS, Context, check
-from . import sam_templates
+from .. import Context
 from .index import PolicyIndex, policy_index
 from .policies import Statement, names_of
 
@@ -28,7 +27,6 @@ _FIX = {
 }
 
 
-@check("EMM303")
 def privilege_escalation(ctx: Context) -> Iterator[Finding]:
     index = policy_index(ctx)
     methods = {
@@ -164,6 +162,3 @@ def _unrestricted(statement: Statement) -> bool:
     return statement.resources is not None and any(
         _EVERY_RESOURCE.fullmatch(r) for r in statement.resources
     )
-
-
-LIMITATIONS["EMM303"] = sam_templates.unavailable

@@ -12,7 +12,7 @@ from ...template.nodes import Path
 from ...template.resolve import Resolver
 from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
-from .. import Context, check
+from .. import Context
 from .policies import documents, statement_nodes
 from .principals import Principal, _aws_kind, principals, restricting_keys
 
@@ -21,7 +21,6 @@ _WEBSITE_ACTIONS = {"s3:getobject", "s3:getobjectversion"}
 _PERMISSION = "AWS::Lambda::Permission"
 
 
-@check("EMM305")
 def resource_policy_open(ctx: Context) -> Iterator[Finding]:
     locations: dict[str, str] = ctx.data("iam_resource_policies")
     restricting = {k.lower() for k in ctx.data("iam_resource_policy_restricting_condition_keys")}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ...findings import Finding
 from ...template.nodes import Path
 from ...template.scenarios import Scenario, describe_when
-from .. import Context, check
+from .. import Context
 from .policies import documents, statement_nodes
 from .principals import principals, restricting_keys
 
@@ -21,7 +21,6 @@ _NEEDS = {
 }
 
 
-@check("EMM304")
 def trust_outside_account(ctx: Context) -> Iterator[Finding]:
     account_keys = {k.lower() for k in ctx.data("iam_account_restricting_condition_keys")}
     for role in ctx.app.resources(*ctx.rule.resource_types):

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from ...findings import Finding
 from ...template.nodes import Path
 from ...template.scenarios import Scenario, describe_when
-from .. import LIMITATIONS, Context, check
-from . import action_data, sam_templates
+from .. import Context
+from . import action_data
 from .index import policy_index
 from .policies import Statement, action_regex
 
 
-@check("WMM301")
 def wildcard_actions(ctx: Context) -> Iterator[Finding]:
     index = policy_index(ctx)
     for holder in index.holders:
@@ -49,7 +48,6 @@ def _wildcards_of(statement: Statement) -> str:
     return f"allows {', '.join(wild)}" if wild else ""
 
 
-@check("WMM302")
 def scopable_actions_on_every_resource(ctx: Context) -> Iterator[Finding]:
     index = policy_index(ctx)
     listed = int(ctx.setting("listed_actions", 4))
@@ -146,11 +144,3 @@ def _listed(breaches: list[tuple[str, Path]], limit: int) -> str:
     texts = [text for text, _ in breaches]
     more = f"; and {len(texts) - limit} more" if len(texts) > limit else ""
     return "; ".join(texts[:limit]) + more
-
-
-def _limits(*reasons: str | None) -> str | None:
-    return "; ".join(r for r in reasons if r) or None
-
-
-LIMITATIONS["WMM301"] = lambda: _limits(sam_templates.unavailable())
-LIMITATIONS["WMM302"] = lambda: _limits(action_data.unavailable(), sam_templates.unavailable())

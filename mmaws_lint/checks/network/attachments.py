@@ -17,6 +17,7 @@ from typing import Any
 from ...app import App
 from ...template.nodes import Path
 from ...template.resolve import Resolver, intrinsic, is_no_value
+from ...template.scenarios import condition_names
 from ...template.template import Resource
 from .. import Context
 
@@ -85,7 +86,7 @@ class GroupRule:
         condition once keeps the branches of one rule consistent. Beyond a few conditions the
         rule is returned as written, and each `Fn::If` then counts on its own.
         """
-        conditions = sorted(_conditions_in([self.node.get(key) for key in VARIANT_KEYS]))
+        conditions = sorted(condition_names([self.node.get(key) for key in VARIANT_KEYS]))
         if not conditions or len(conditions) > MAX_VARIANT_CONDITIONS:
             return [self.node]
         return [
@@ -251,23 +252,6 @@ def inline_rules(group: Resource, key: str) -> Iterator[tuple[dict, Path]]:
             for rule, rule_path in branches(item, (*list_path, position)):
                 if isinstance(rule, dict) and intrinsic(rule) is None:
                     yield rule, rule_path
-
-
-def _conditions_in(node: Any, depth: int = 0) -> set[str]:
-    if depth > MAX_BRANCH_DEPTH:
-        return set()
-    found: set[str] = set()
-    function = intrinsic(node)
-    arguments = function[1] if function and function[0] == "Fn::If" else None
-    if isinstance(arguments, list) and arguments and isinstance(arguments[0], str):
-        found.add(arguments[0])
-    if isinstance(node, dict):
-        for value in node.values():
-            found |= _conditions_in(value, depth + 1)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _conditions_in(value, depth + 1)
-    return found
 
 
 def _choose(node: Any, assignment: dict[str, bool], depth: int = 0) -> Any:

@@ -108,7 +108,8 @@ def _events_without_dead_letters(
         return []
     missing = []
     for name, event in events.items():
-        if not isinstance(event, dict) or event.get("Type") not in target_events:
+        kind = event.get("Type") if isinstance(event, dict) else None
+        if not isinstance(kind, str) or kind not in target_events:
             continue
         if absent(function.properties, ("Events", name), scenario):
             continue

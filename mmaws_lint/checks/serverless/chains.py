@@ -31,8 +31,8 @@ def functions_calling_functions(ctx: Context) -> Iterator[Finding]:
     calls = ctx.app.shared("serverless.invokes", lambda app: _invokes(app, actions))
     deployment = catalog.Environment(ctx.app, ctx.model.data).deployment_functions
     for caller in ctx.app.resources(*FUNCTION_TYPES):
-        if key(caller) in deployment:
-            continue
+        if key(caller) in deployment or "DurableConfig" in caller.properties:
+            continue  # a deployment handler, or a durable function: a workflow of its own
         callees = [
             (callee, source)
             for callee, source in calls.get(key(caller), [])

@@ -205,6 +205,13 @@ def named_functions(app: App, resolver: Resolver, node: Any, names: FunctionName
     return Named(unique, unknown)
 
 
+def _url_suffix(part: str | Sym) -> str:
+    """A principal written `!Sub s3.${AWS::URLSuffix}` is the service's amazonaws.com one."""
+    if isinstance(part, str):
+        return part
+    return "amazonaws.com" if part.kind == "pseudo" and part.name == "AWS::URLSuffix" else "\0"
+
+
 def _literal_lower(resolver: Resolver, node: Any) -> frozenset[str] | None:
     values = resolver.literals(node)
     return None if values is None else frozenset(v.lower() for v in values)
@@ -349,7 +356,10 @@ class _Builder:
 
     def _permission(self, permission: Resource) -> None:
         resolver = self.resolver(permission)
-        principals = resolver.literals(permission.prop("Principal")) or set()
+        principals = {
+            "".join(_url_suffix(part) for part in parts)
+            for parts in resolver.values(permission.prop("Principal"))
+        }
         for principal in principals:
             service = principal.lower().split(".amazonaws.com", 1)[0]
             if principal.lower().endswith((".amazonaws.com", ".amazonaws.com.cn")) and (

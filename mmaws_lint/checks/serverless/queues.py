@@ -3,6 +3,7 @@ consuming function)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ...findings import Finding
@@ -21,7 +22,11 @@ def queue_without_dead_letter_queue(ctx: Context) -> Iterator[Finding]:
     dead_letters = dead_letter_index(ctx.app)
     if dead_letters.unknown_referrers:
         return  # a dead-letter target the linter cannot identify may be any queue of the run
+    named_dead_letter = re.compile(ctx.setting("dead_letter_name_pattern", "(?!)"))
     for queue in ctx.app.resources(QUEUE):
+        names = {queue.logical_id, *(ctx.resolver(queue).literals(queue.prop("QueueName")) or ())}
+        if any(named_dead_letter.search(name) for name in names):
+            continue
         scenarios = ctx.scenarios(queue)
         referrers = dead_letters.referrers.get(key(queue), [])
         bad = [
