@@ -47,6 +47,10 @@ def main(argv: list[str]) -> int:
     except ModelError as error:
         print(f"mmaws-lint alarms: {error}", file=sys.stderr)
         return 2
+    if arguments.write:
+        return _write(arguments, model)
+    if arguments.topic and not arguments.topic.startswith("arn:"):
+        arguments.topic_parameter = arguments.topic
     fragments, problems = generate_for_paths(
         arguments.paths, model, arguments.topic_parameter, _stack_names(arguments.stack_name)
     )
@@ -61,14 +65,32 @@ def main(argv: list[str]) -> int:
     return 2 if problems else 0
 
 
+def _write(arguments: argparse.Namespace, model: Model) -> int:
+    from .alarms_write import write_for_paths
+
+    topic = arguments.topic or arguments.topic_parameter
+    written, refusals, problems = write_for_paths(
+        arguments.paths, model, topic, _stack_names(arguments.stack_name)
+    )
+    for file, alarms in written.items():
+        print(f"{file}: added {len(alarms)} alarms ({', '.join(alarms)})")
+    if not written and not refusals:
+        print("mmaws-lint alarms: nothing to add, every finite capacity is watched")
+    for message in [*refusals, *map(str, problems)]:
+        print(f"mmaws-lint alarms: {message}", file=sys.stderr)
+    return 2 if refusals or problems else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmaws-lint alarms",
         description="Print the CloudWatch alarms missing on finite resources (WMM101) as a"
-        " CloudFormation fragment to merge into each template.",
+        " CloudFormation fragment to merge into each template, or merge them in with --write.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="templates, folders, cdk.out")
-    parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    parser.add_argument(
+        "--format", choices=("yaml", "json"), default="yaml", help="fragment format (default yaml)"
+    )
     parser.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     parser.add_argument("--model", metavar="FILE", help="model override file")
     parser.add_argument(
@@ -76,6 +98,20 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_TOPIC_PARAMETER,
         metavar="NAME",
         help=f"parameter holding the SNS topic ARN (default {DEFAULT_TOPIC_PARAMETER})",
+    )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="merge the alarms into the template files themselves, keeping comments, order,"
+        " short-form tags and formatting (JSON keeps its indentation); running it again adds"
+        " nothing; refused on CDK output (add alarms in the CDK app)",
+    )
+    parser.add_argument(
+        "--topic",
+        metavar="ARN|PARAMETER|TOPIC",
+        help="where the alarms notify: an SNS topic ARN, a parameter name (added when the"
+        " template lacks it), or the logical ID of an AWS::SNS::Topic in the template"
+        f" (default: the parameter {DEFAULT_TOPIC_PARAMETER})",
     )
     parser.add_argument(
         "--stack-name",

@@ -1,4 +1,4 @@
-"""Command line: `mmaws-lint check|rules|explain|alarms|checkov-dir`.
+"""Command line: `mmaws-lint check|rules|explain|alarms|coverage|checkov-dir`.
 
 Exit codes: 0 no finding at warning level or above; 1 findings; 2 usage error, invalid model
 or configuration, or a file that could not be linted (all findings are still reported).
@@ -19,7 +19,7 @@ from .model import Model, ModelError, load_model
 from .shard import Shard, parse_shard
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rules", "explain", "alarms", "checkov-dir")
+SUBCOMMANDS = ("check", "rules", "explain", "alarms", "coverage", "checkov-dir")
 FORMATS = ("text", "json", "sarif", "junit", "github")
 
 
@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "alarms", help="write CloudWatch alarms for unwatched finite resources", add_help=False
     )
+    commands.add_parser(
+        "coverage", help="report which alarm watches each finite capacity", add_help=False
+    )
     commands.add_parser("checkov-dir", help="print the directory for checkov --external-checks-dir")
     return parser
 
@@ -135,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .alarms import main as alarms_main
 
         return alarms_main(args_list[1:])
+    if args_list[:1] == ["coverage"]:
+        from .coverage_report import main as coverage_main
+
+        return coverage_main(args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)

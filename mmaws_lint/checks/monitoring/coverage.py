@@ -65,6 +65,28 @@ WATCHED, OPTIONAL, MISSING = "watched", "optional", "missing"
 
 
 @dataclass(frozen=True)
+class CapacityCoverage:
+    """One capacity of a resource: its state, the conditions of the alarms that watch it only
+    in some scenarios (OPTIONAL), and what watches it (alarms, scaling policies, nested stacks
+    the resource is handed to)."""
+
+    capacity: Capacity
+    state: str
+    conditions: frozenset[str]
+    watchers: tuple[Resource, ...]
+
+
+@dataclass(frozen=True)
+class ResourceCoverage:
+    """A catalog resource with every capacity of its entry; None where a capacity does not
+    apply to this resource (the capacity's `when` does not hold)."""
+
+    resource: Resource
+    entry: Entry
+    capacities: tuple[CapacityCoverage | None, ...]
+
+
+@dataclass(frozen=True)
 class WatchedMetric:
     namespace: Any
     metric: Any
@@ -127,6 +149,10 @@ class AlarmIndex:
         self.watched: dict[ResourceKey, dict[MetricKey, set[ConditionKey]]] = defaultdict(
             lambda: defaultdict(set)
         )
+        # Who watches, by the same keys; read only by the coverage report.
+        self.watchers: dict[
+            tuple[ResourceKey, MetricKey, ConditionKey], dict[ResourceKey, Resource]
+        ] = defaultdict(dict)
         self.names = self._names(model)
         scaling = model.data.get("monitoring_scaling_metrics", {})
         for resource in app.resources():
@@ -139,6 +165,12 @@ class AlarmIndex:
             elif resource.type == "AWS::ApplicationAutoScaling::ScalingPolicy":
                 self._add_application_policy(resource, scaling)
         self._add_state_machine_tasks()
+
+    def _mark(
+        self, target: ResourceKey, metric: MetricKey, condition: ConditionKey, source: Resource
+    ) -> None:
+        self.watched[target][metric].add(condition)
+        self.watchers[(target, metric, condition)][resource_key(source)] = source
 
     def _names(self, model: Model) -> NameIndex:
         names = NameIndex()
@@ -159,7 +191,7 @@ class AlarmIndex:
         condition = _condition_key(alarm)
         properties = alarm.properties
         if "MetricName" in properties:
-            self._add(resolver, condition, WatchedMetric(
+            self._add(resolver, condition, alarm, WatchedMetric(
                 properties.get("Namespace"), properties["MetricName"], properties.get("Dimensions")
             ))  # fmt: skip
         for query in resolver.elements(properties.get("Metrics")):
@@ -167,11 +199,11 @@ class AlarmIndex:
                 continue
             metric = property_at(query, ("MetricStat", "Metric"))
             if isinstance(metric, dict):
-                self._add(resolver, condition, WatchedMetric(
+                self._add(resolver, condition, alarm, WatchedMetric(
                     metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions")
                 ))  # fmt: skip
             elif "Expression" in query:
-                self._add_insights_query(resolver, condition, query["Expression"])
+                self._add_insights_query(resolver, condition, alarm, query["Expression"])
 
     def _add_state_machine_tasks(self) -> None:
         """An alarm on a state machine's failed, throttled or timed-out executions also
@@ -182,11 +214,15 @@ class AlarmIndex:
             if not table:
                 continue
             conditions = set()
+            sources: list[tuple[ConditionKey, Resource]] = []
             for (namespace, metric), found in table.items():
                 if namespace in ("AWS/States", None) and (
                     metric in _EXECUTION_FAILURES or metric is None
                 ):
                     conditions |= found
+                    for condition in found:
+                        key = (resource_key(machine), (namespace, metric), condition)
+                        sources += [(condition, s) for s in self.watchers.get(key, {}).values()]
             if not conditions:
                 continue
             resolver = self.app.resolver(machine.template)
@@ -198,6 +234,9 @@ class AlarmIndex:
                     tasks = self.watched[resource_key(function)]
                     for metric in ("Errors", "Throttles"):
                         tasks[("AWS/Lambda", metric)] |= conditions
+                        for condition, source in sources:
+                            key = (resource_key(function), ("AWS/Lambda", metric), condition)
+                            self.watchers[key][resource_key(source)] = source
 
     def _add_handed_over(self, holder: Resource) -> None:
         """A resource handed to a nested stack may be watched by alarms in that stack, which
@@ -208,9 +247,11 @@ class AlarmIndex:
             # Without the nested stack the resource is not used there either: what the stack
             # does with it (an alarm, a custom resource) is not the author's optional monitoring.
             if handed is not None and self.app.coexist(holder, handed):
-                self.watched[(target.file, target.logical_id)][(None, None)].add(None)
+                self._mark((target.file, target.logical_id), (None, None), None, holder)
 
-    def _add_insights_query(self, resolver: Resolver, condition: ConditionKey, node: Any) -> None:
+    def _add_insights_query(
+        self, resolver: Resolver, condition: ConditionKey, alarm: Resource, node: Any
+    ) -> None:
         """A Metrics Insights query (`SELECT AVG(CPUUtilization) FROM SCHEMA(...)`) watches every
         resource of its namespace; plain metric math only combines the metrics around it."""
         for parts in resolver.values(node):
@@ -220,7 +261,7 @@ class AlarmIndex:
             metric = _INSIGHTS_METRIC.search(text)
             namespace = _INSIGHTS_NAMESPACE.search(text)
             key = (namespace.group(1) if namespace else None, metric.group(1) if metric else None)
-            self.watched[ANY_RESOURCE][key].add(condition)
+            self._mark(ANY_RESOURCE, key, condition, alarm)
 
     def _add_group_policy(self, policy: Resource, scaling: dict[str, Any]) -> None:
         resolver = self.app.resolver(policy.template)
@@ -260,21 +301,22 @@ class AlarmIndex:
             known = scaling.get(name)
             if isinstance(known, dict):
                 for target in targets:
-                    self.watched[target][(known["namespace"], known["metric"])].add(condition)
+                    self._mark(target, (known["namespace"], known["metric"]), condition, policy)
         custom = configuration.get("CustomizedMetricSpecification")
         if isinstance(custom, dict) and "MetricName" in custom:
-            self._add(resolver, condition, WatchedMetric(
+            self._add(resolver, condition, policy, WatchedMetric(
                 custom.get("Namespace"), custom["MetricName"], custom.get("Dimensions")
             ))  # fmt: skip
 
-    def _add(self, resolver: Resolver, condition: ConditionKey, metric: WatchedMetric) -> None:
+    def _add(
+        self, resolver: Resolver, condition: ConditionKey, source: Resource, metric: WatchedMetric
+    ) -> None:
         namespaces = _names_or_unknown(resolver, metric.namespace)
         metric_names = _names_or_unknown(resolver, metric.metric)
         for target in self._dimension_targets(resolver, metric.dimensions):
-            table = self.watched[target]
             for namespace in namespaces:
                 for metric_name in metric_names:
-                    table[(namespace, metric_name)].add(condition)
+                    self._mark(target, (namespace, metric_name), condition, source)
 
     def _dimension_targets(self, resolver: Resolver, dimensions: Any) -> set[ResourceKey]:
         # Without dimensions an alarm watches the metric summed over the whole namespace.
@@ -341,6 +383,28 @@ class AlarmIndex:
                             switches.add(condition[1])
         return (OPTIONAL, frozenset(switches)) if switches else (MISSING, frozenset())
 
+    def watching(self, resource: Resource, entry: Entry, capacity: Capacity) -> list[Resource]:
+        """The alarms (scaling policies, nested stacks) that watch the capacity in at least one
+        scenario where the resource exists: the same lookups as `coverage`."""
+        found: dict[ResourceKey, Resource] = {}
+        for key in self._keys(resource, entry):
+            table = self.watched.get(key)
+            if not table:
+                continue
+            for metric in capacity.metrics:
+                for metric_key in (
+                    (entry.namespace, metric),
+                    (None, metric),
+                    (entry.namespace, None),
+                    (None, None),
+                ):
+                    for condition in table.get(metric_key, ()):
+                        if self._relation(resource, condition) == MISSING:
+                            continue
+                        watchers = self.watchers.get((key, metric_key, condition), {})
+                        found.update(watchers)
+        return [found[key] for key in sorted(found)]
+
     def _relation(self, resource: Resource, alarm_condition: ConditionKey) -> str:
         """Does an alarm with this Condition exist wherever `resource` does?"""
         if alarm_condition is None:
@@ -365,7 +429,8 @@ class AlarmIndex:
             keys |= self._value_targets(resolver, resource.prop(name))
         return keys
 
-    def unwatched(self) -> Iterator[Unwatched]:
+    def covered(self, with_watchers: bool = False) -> Iterator[ResourceCoverage]:
+        """Every catalog resource of the run with the state of each capacity of its entry."""
         by_type: dict[str, list[Entry]] = defaultdict(list)
         for entry in self.catalog:
             for resource_type in entry.types:
@@ -374,19 +439,26 @@ class AlarmIndex:
             for entry in by_type[resource.type]:
                 if not holds(entry.variant, resource, self.environment):
                     continue
-                missing: list[Capacity] = []
-                optional: list[tuple[Capacity, frozenset[str]]] = []
+                cells: list[CapacityCoverage | None] = []
                 for capacity in entry.capacities:
                     if not holds(capacity.when, resource, self.environment):
+                        cells.append(None)
                         continue
                     state, switches = self.coverage(resource, entry, capacity)
-                    if state == MISSING:
-                        missing.append(capacity)
-                    elif state == OPTIONAL:
-                        optional.append((capacity, switches))
-                if missing or optional:
-                    yield Unwatched(resource, entry, tuple(missing), tuple(optional))
+                    watchers = self.watching(resource, entry, capacity) if with_watchers else []
+                    cells.append(CapacityCoverage(capacity, state, switches, tuple(watchers)))
+                yield ResourceCoverage(resource, entry, tuple(cells))
                 break  # a resource takes the first variant that fits
+
+    def unwatched(self) -> Iterator[Unwatched]:
+        for covered in self.covered():
+            cells = [cell for cell in covered.capacities if cell is not None]
+            missing = tuple(cell.capacity for cell in cells if cell.state == MISSING)
+            optional = tuple(
+                (cell.capacity, cell.conditions) for cell in cells if cell.state == OPTIONAL
+            )
+            if missing or optional:
+                yield Unwatched(covered.resource, covered.entry, missing, optional)
 
 
 def _names_or_unknown(resolver: Resolver, node: Any) -> set[str | None]:
@@ -400,11 +472,22 @@ def _condition_key(resource: Resource) -> ConditionKey:
     return (resource.template.file, resource.condition) if resource.condition else None
 
 
+def alarm_index(app: App, model: Model) -> AlarmIndex:
+    """The run's alarm index; built once a run."""
+    return app.shared(
+        "monitoring.alarm_index",
+        lambda shared: AlarmIndex(shared, model, Environment(shared, model.data)),
+    )
+
+
 def unwatched_resources(app: App, model: Model) -> list[Unwatched]:
     """Every catalog resource of the run with capacities no alarm watches; built once a run."""
-    return app.shared("monitoring.unwatched", lambda shared: _build(shared, model))
+    return app.shared(
+        "monitoring.unwatched", lambda shared: list(alarm_index(shared, model).unwatched())
+    )
 
 
-def _build(app: App, model: Model) -> list[Unwatched]:
-    environment = Environment(app, model.data)
-    return list(AlarmIndex(app, model, environment).unwatched())
+def coverage_table(app: App, model: Model) -> list[ResourceCoverage]:
+    """Every catalog resource of the run, each capacity of its entry with its state and what
+    watches it: the coverage report's rows, from the index WMM101 reads."""
+    return list(alarm_index(app, model).covered(with_watchers=True))
