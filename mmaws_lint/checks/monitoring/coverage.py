@@ -364,29 +364,28 @@ class AlarmIndex:
         (with the alarms' conditions) when alarms exist only in some of those scenarios;
         MISSING when no alarm can exist together with the resource."""
         switches: set[str] = set()
-        for key in self._keys(resource, entry):
-            table = self.watched.get(key)
-            if not table:
-                continue
-            for metric in capacity.metrics:
-                for metric_key in (
-                    (entry.namespace, metric),
-                    (None, metric),
-                    (entry.namespace, None),
-                    (None, None),
-                ):
-                    for condition in table.get(metric_key, ()):
-                        relation = self._relation(resource, condition)
-                        if relation == WATCHED:
-                            return WATCHED, frozenset()
-                        if relation == OPTIONAL and condition is not None:
-                            switches.add(condition[1])
+        for _, _, condition in self._watching_entries(resource, entry, capacity):
+            relation = self._relation(resource, condition)
+            if relation == WATCHED:
+                return WATCHED, frozenset()
+            if relation == OPTIONAL and condition is not None:
+                switches.add(condition[1])
         return (OPTIONAL, frozenset(switches)) if switches else (MISSING, frozenset())
 
     def watching(self, resource: Resource, entry: Entry, capacity: Capacity) -> list[Resource]:
         """The alarms (scaling policies, nested stacks) that watch the capacity in at least one
         scenario where the resource exists: the same lookups as `coverage`."""
         found: dict[ResourceKey, Resource] = {}
+        for key, metric_key, condition in self._watching_entries(resource, entry, capacity):
+            if self._relation(resource, condition) != MISSING:
+                found.update(self.watchers.get((key, metric_key, condition), {}))
+        return [found[key] for key in sorted(found)]
+
+    def _watching_entries(
+        self, resource: Resource, entry: Entry, capacity: Capacity
+    ) -> Iterator[tuple[ResourceKey, MetricKey, ConditionKey]]:
+        """Each (resource key, metric key, alarm condition) recorded for the capacity, from the
+        most specific metric key to the one where namespace and metric are unknown."""
         for key in self._keys(resource, entry):
             table = self.watched.get(key)
             if not table:
@@ -399,11 +398,7 @@ class AlarmIndex:
                     (None, None),
                 ):
                     for condition in table.get(metric_key, ()):
-                        if self._relation(resource, condition) == MISSING:
-                            continue
-                        watchers = self.watchers.get((key, metric_key, condition), {})
-                        found.update(watchers)
-        return [found[key] for key in sorted(found)]
+                        yield key, metric_key, condition
 
     def _relation(self, resource: Resource, alarm_condition: ConditionKey) -> str:
         """Does an alarm with this Condition exist wherever `resource` does?"""
