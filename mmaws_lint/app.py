@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -34,25 +34,34 @@ class App:
             self._spaces[key] = ConditionSpace.of(template)
         return self._spaces[key]
 
-    def scenarios(self, resource: Resource) -> list[Scenario]:
+    def scenarios(self, resource: Resource, related: Iterable[Resource] = ()) -> list[Scenario]:
         """The scenarios `resource` can be deployed in, over the conditions it uses.
 
-        Its own `Condition` holds in each; every `Fn::If` in its properties is fixed. `[ALWAYS]`
-        when it uses no condition, `[]` when its Condition can never hold, `[OPEN]` (fixes
-        nothing, rules see every branch) when there are too many to enumerate.
+        Its own `Condition` holds in each; every `Fn::If` in its properties is fixed, and so
+        are those of `related` resources of the same template and their Conditions (a policy
+        attached to a role, say), so a finding can name what decides. `[ALWAYS]` when nothing
+        is conditional, `[]` when its Condition can never hold, `[OPEN]` (fixes nothing, rules
+        see every branch) when there are too many to enumerate.
         """
+        extra = [r for r in related if r.template is resource.template and r is not resource]
+        if extra:
+            return self._enumerate_scenarios(resource, extra)
         key = id(resource)
         found = self._scenarios.get(key)
         if found is None:
-            found = self._enumerate_scenarios(resource)
+            found = self._enumerate_scenarios(resource, [])
             self._scenarios[key] = found
         return found
 
-    def _enumerate_scenarios(self, resource: Resource) -> list[Scenario]:
+    def _enumerate_scenarios(self, resource: Resource, related: list[Resource]) -> list[Scenario]:
         names = condition_names(resource.properties)
         for policy in (resource.deletion_policy, resource.update_replace_policy):
             if isinstance(policy, dict):
                 names |= condition_names(policy)
+        for other in related:
+            names |= condition_names(other.properties)
+            if other.condition:
+                names.add(other.condition)
         required = {resource.condition: True} if resource.condition else {}
         if not names and not required:
             return [ALWAYS]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from ...findings import Finding
-from ...template.scenarios import ALWAYS, OPEN, Scenario, condition_names, describe_when
+from ...template.scenarios import Scenario, describe_when
 from ...template.template import Resource
 from ...template.walk import ABSENT, choices
 from .. import Context
@@ -41,7 +41,7 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
         if location.get("own_role_unless") and identity.properties.get("Role") is not None:
             continue
         sources = index.sources(identity)
-        scenarios = _scenarios(ctx, identity, sources)
+        scenarios = ctx.app.scenarios(identity, sources)  # its own template's policies too
         violating: list[Scenario] = []
         completed: dict[str, str] = {}  # method -> what completes it (first scenario seen)
         for scenario in scenarios:
@@ -67,23 +67,6 @@ def privilege_escalation(ctx: Context) -> Iterator[Finding]:
             f" ({'; '.join(list(completed.values())[:2])}{more})"
             f"{describe_when(violating, scenarios)}; {fix}",
         )
-
-
-def _scenarios(ctx: Context, identity: Resource, sources: list[Resource]) -> list[Scenario]:
-    """The scenarios of the identity and the policies of its own template attached to it."""
-    names = condition_names(identity.properties)
-    for source in sources:
-        if source.template is identity.template:
-            names |= condition_names(source.properties)
-            if source.condition:
-                names.add(source.condition)
-    required = {identity.condition: True} if identity.condition else {}
-    if not names and not required:
-        return [ALWAYS]
-    found = ctx.app.conditions(identity.template).scenarios(names | set(required), required)
-    if found is None:
-        return [] if identity.never_deployed else [OPEN]
-    return found
 
 
 def _has_boundary(identity: Resource, prop: str | None, scenario: Scenario) -> bool:
