@@ -175,20 +175,25 @@ def _for_everyone(resolver: Resolver, statement: dict, scenario: Scenario) -> bo
     return False
 
 
-def _literals(resolver: Resolver, node: Any, scenario: Scenario) -> set[str] | None:
-    found: set[str] = set()
+def _elements(node: Any, scenario: Scenario) -> Iterator[Any]:
+    """Each element of a policy value written as one item or a list, in `scenario` (OPAQUE
+    where an expression cannot be entered)."""
     for value, _ in choices(node, scenario=scenario):
         if value is ABSENT:
             continue
-        items = value if isinstance(value, list) else [value]
-        for item in items:
+        for item in value if isinstance(value, list) else [value]:
             for chosen, _ in choices(item, scenario=scenario):
-                if chosen is ABSENT:
-                    continue
-                literals = None if chosen is OPAQUE else resolver.literals(chosen)
-                if literals is None:
-                    return None
-                found |= {literal.lower() for literal in literals}
+                if chosen is not ABSENT:
+                    yield chosen
+
+
+def _literals(resolver: Resolver, node: Any, scenario: Scenario) -> set[str] | None:
+    found: set[str] = set()
+    for chosen in _elements(node, scenario):
+        literals = None if chosen is OPAQUE else resolver.literals(chosen)
+        if literals is None:
+            return None
+        found |= {literal.lower() for literal in literals}
     return found
 
 
@@ -199,19 +204,11 @@ def _patterns(
     if node is None:
         return None
     found: list[str | None] = []
-    for value, _ in choices(node, scenario=scenario):
-        if value is ABSENT:
-            continue
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            for chosen, _ in choices(item, scenario=scenario):
-                if chosen is ABSENT:
-                    continue
-                if chosen is OPAQUE:
-                    return None
-                for parts in resolver.values(chosen):
-                    text = _text(app, parts) if arn else _action(parts)
-                    found.append(text)
+    for chosen in _elements(node, scenario):
+        if chosen is OPAQUE:
+            return None
+        for parts in resolver.values(chosen):
+            found.append(_text(app, parts) if arn else _action(parts))
     if not arn and None in found:
         return None
     return found
