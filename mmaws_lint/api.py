@@ -41,24 +41,37 @@ def lint_result(
     Raises `ValueError` for a rule ID or prefix that names no rule, `ModelError` for an invalid
     model and `ConfigError` for an invalid configuration file.
     """
-    configuration = _configuration(config)
+    configuration = configuration_for(config)
     options = configuration.values
     path_list = [paths] if isinstance(paths, str) else list(paths)
+    loaded, rule_ids = rules_to_run(configuration, select=select, ignore=ignore, model=model)
+    names = {**options.get("stack-names", {}), **(stack_names or {})}
+    return run(
+        path_list,
+        loaded,
+        rule_ids,
+        jobs=jobs if jobs is not None else options.get("jobs", 1),
+        stack_names=names,
+        policy=_walk_filter(configuration),
+    )
+
+
+def rules_to_run(
+    configuration: Config,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    model: Model | str | None = None,
+) -> tuple[Model, list[str]]:
+    """The model and the rule IDs a run uses: arguments first, then the configuration."""
+    options = configuration.values
     loaded = model if isinstance(model, Model) else load_model(model or options.get("model"))
     chosen = _ids(select if select is not None else options.get("select", ()))
     skipped = _ids(ignore if ignore is not None else options.get("ignore", ()))
     unknown = unknown_rule_ids(loaded, chosen + skipped)
     if unknown:
         raise ValueError(f"no rule matches {unknown[0]!r} (see `mmaws-lint rules`)")
-    names = {**options.get("stack-names", {}), **(stack_names or {})}
-    return run(
-        path_list,
-        loaded,
-        selected_rules(loaded, chosen, skipped),
-        jobs=jobs if jobs is not None else options.get("jobs", 1),
-        stack_names=names,
-        policy=_walk_filter(configuration),
-    )
+    return loaded, selected_rules(loaded, chosen, skipped)
 
 
 def _walk_filter(configuration: Config) -> WalkFilter:
@@ -106,7 +119,7 @@ def lint(
     return result.findings
 
 
-def _configuration(config: bool | str) -> Config:
+def configuration_for(config: bool | str) -> Config:
     if config is False:
         return Config()
     if isinstance(config, str):

@@ -110,7 +110,7 @@ def test_loaded_templates_map_every_logical_id_to_its_path(app: str) -> None:
     for stack, template in by_stack(load_app(app)).items():
         assert template.resources
         for resource in template.resources.values():
-            assert template.cdk_paths.get(resource.logical_id) == f"/{resource.cdk_path}"
+            assert template.cdk_paths.get(resource.logical_id) == resource.cdk_path
             assert resource.cdk_path.startswith(f"{stack}/")
 
 

@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -193,6 +194,30 @@ def cloud_assembly_unit(folder: str) -> Unit:
     return unit
 
 
+def stack_templates_unit(files: Iterable[str]) -> Unit:
+    """The given stack templates of one synthesis as one unit, each with the stack name and
+    construct paths its assembly's manifest gives it. A CDK validation plugin is handed
+    template paths, which may lie in the nested assemblies of stages."""
+    wanted = {os.path.normpath(os.path.abspath(file)): file for file in files}
+    unit = Unit()
+    found: set[str] = set()
+    for folder in sorted({os.path.dirname(file) for file in wanted}):
+        if not is_cloud_assembly(folder):
+            continue
+        assembly = Unit()
+        _collect_assembly(folder, assembly, set())
+        unit.problems.extend(assembly.problems)
+        for source in assembly.sources:
+            key = os.path.normpath(os.path.abspath(source.file))
+            if key in wanted and key not in found:
+                found.add(key)
+                unit.sources.append(source)
+    for key, file in sorted(wanted.items()):
+        if key not in found:
+            unit.sources.append(Source(file, True, os.path.basename(file).split(".")[0]))
+    return unit
+
+
 def _collect_assembly(folder: str, unit: Unit, visited: set[str]) -> None:
     real = os.path.realpath(folder)
     if real in visited:
@@ -248,5 +273,6 @@ def _logical_id_paths(metadata: object) -> dict[str, str]:
             if isinstance(entry, dict) and entry.get("type") == "aws:cdk:logicalId":
                 logical_id = entry.get("data")
                 if isinstance(logical_id, str):
-                    result.setdefault(logical_id, str(construct_path))
+                    # manifests write "/Stack/Construct"; aws-cdk-lib and aws:cdk:path omit the "/"
+                    result.setdefault(logical_id, str(construct_path).lstrip("/"))
     return result
