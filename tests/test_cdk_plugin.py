@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -118,6 +119,30 @@ def test_template_that_cannot_be_linted_is_a_failing_violation(tmp_path: Path) -
     assert problem.severity == "error" and problem.resources[0].template_path == str(broken)
     assert result.success is True  # "none" reports only
     assert report([DATA, str(broken)]).success is False
+
+
+def test_stacks_of_a_stage_keep_their_construct_paths(tmp_path: Path) -> None:
+    """A plugin on the app gets the templates of its stages, in nested assemblies."""
+    shutil.copytree(MULTI_STACK, tmp_path / "assembly-Prod")
+    manifest = {
+        "version": "36.0.0",
+        "artifacts": {
+            "assembly-Prod": {
+                "type": "cdk:cloud-assembly",
+                "properties": {"directoryName": "assembly-Prod"},
+            }
+        },
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    nested = [str(tmp_path / "assembly-Prod" / Path(file).name) for file in (DATA, MONITORING)]
+    for file in nested:  # construct paths then come from the nested assembly's manifest only
+        template = json.loads(Path(file).read_text())
+        for resource in template["Resources"].values():
+            resource.get("Metadata", {}).pop("aws:cdk:path", None)
+        Path(file).write_text(json.dumps(template))
+    result = report(nested)
+    assert pairs(result) == pairs(report([DATA, MONITORING]))
+    assert {f.cdk_path for f in result.result.findings} >= {"Data/Jobs/Resource"}
 
 
 def test_unknown_fail_on_is_refused() -> None:
