@@ -223,6 +223,10 @@ CASES = [
     ("acknowledged-fail-on-warning", (NEWEST,),
      {"MMAWS_TEST_SUPPRESS": "1", "MMAWS_TEST_ACKNOWLEDGE": "1", "MMAWS_TEST_FAIL_ON": "warning"},
      set(), True),
+    # outside any stack: read through jsii, not from the assembly's metadata
+    ("acknowledged-on-the-app", (NEWEST,),
+     {"MMAWS_TEST_SUPPRESS": "1", "MMAWS_TEST_ACKNOWLEDGE": "app", "MMAWS_TEST_FAIL_ON": "warning"},
+     set(), True),
 ]  # fmt: skip
 RUNS = [(case[0], release) for case in CASES for release in case[1]]
 

@@ -22,6 +22,7 @@ from .._version import __version__
 from ..api import configuration_for, rules_to_run
 from ..model import Model
 from ..report.text import render
+from ..template.discover import construct_metadata
 from .report import PLUGIN_NAME, SynthesisReport, check_fail_on, synthesis_report
 
 # The stable interface where this aws-cdk-lib has it, else the beta one (2.150 and the like).
@@ -71,7 +72,8 @@ class MmawsLintPlugin:
         return list(self._rule_ids)
 
     def validate(self, context: Any) -> Any:
-        report = self.report(list(context.template_paths), _acknowledgements(context))
+        template_paths = list(context.template_paths)
+        report = self.report(template_paths, _acknowledgements(context, template_paths))
         if not STABLE and not report.success:
             _exit_with_failure_at_the_end()
         elif not STABLE and report.violations:
@@ -119,21 +121,32 @@ def _violating_resource(resource: Any) -> Any:
     return _Resource(**arguments)
 
 
-def _acknowledgements(context: Any) -> dict[str, list[str]]:
+def _acknowledgements(context: Any, template_paths: list[str]) -> dict[str, list[str]]:
     """`Validations.of(construct).acknowledge(...)` entries of the app: rule ID -> construct
     paths. The plugin applies them itself so that `fail_on` counts only what is left (aws-cdk-lib
     would re-judge a report it suppressed in by its own error threshold). Releases without
     `Validations` have none."""
-    root = getattr(context, "app_construct", None)
-    if root is None:
-        return {}
     found: dict[str, list[str]] = {}
-    for construct in root.node.find_all():  # the root and every construct below it
-        for entry in construct.node.metadata:
-            if entry.type == ACKNOWLEDGED_RULES and isinstance(entry.data, dict):
-                for rule_id in entry.data:
-                    found.setdefault(str(rule_id), []).append(construct.node.path)
+    for path, data in construct_metadata(template_paths, ACKNOWLEDGED_RULES):
+        for rule_id in data if isinstance(data, dict) else ():
+            found.setdefault(str(rule_id), []).append(path)
+    root = getattr(context, "app_construct", None)
+    if root is not None:
+        _acknowledged_outside_stacks(root, found)
     return found
+
+
+def _acknowledged_outside_stacks(construct: Any, found: dict[str, list[str]]) -> None:
+    """The app, its stages and other constructs outside stacks are in no assembly's metadata:
+    read them through jsii. A stack's constructs are read from its assembly instead, since a
+    jsii call per construct costs milliseconds (0.3 s for a 100-construct app)."""
+    for entry in construct.node.metadata:
+        if entry.type == ACKNOWLEDGED_RULES and isinstance(entry.data, dict):
+            for rule_id in entry.data:
+                found.setdefault(str(rule_id), []).append(construct.node.path)
+    for child in construct.node.children:
+        if not (cdk.Stack.is_stack(child) and not child.nested):
+            _acknowledged_outside_stacks(child, found)
 
 
 _exit_registered = False

@@ -245,14 +245,49 @@ def _collect_assembly(folder: str, unit: Unit, visited: set[str]) -> None:
             file = os.path.join(folder, properties["templateFile"])
             listed.add(os.path.normpath(file))
             stack_name = properties.get("stackName") or artifact_id
-            paths = _logical_id_paths(artifact.get("metadata"))
-            extra = artifact.get("additionalMetadataFile")
-            if isinstance(extra, str):  # newer CDK versions keep stack metadata in its own file
-                paths = {**_logical_id_paths(_read_json(os.path.join(folder, extra))), **paths}
+            paths = _logical_id_paths(_stack_metadata(folder, artifact))
             unit.sources.append(Source(file, True, str(stack_name), tuple(sorted(paths.items()))))
     for nested in sorted(Path(folder).glob("*.nested.template.json")):
         if os.path.normpath(nested) not in listed:
             unit.sources.append(Source(str(nested), True, nested.name.split(".")[0]))
+
+
+def construct_metadata(files: Iterable[str], entry_type: str) -> list[tuple[str, object]]:
+    """(construct path, data) of every construct metadata entry of this type that the
+    manifests of these stack templates' assemblies record."""
+    wanted = {os.path.normpath(os.path.abspath(file)) for file in files}
+    found: list[tuple[str, object]] = []
+    for folder in sorted({os.path.dirname(file) for file in wanted}):
+        manifest = _read_json(os.path.join(folder, "manifest.json"))
+        artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+        for artifact in (artifacts or {}).values() if isinstance(artifacts, dict) else ():
+            properties = artifact.get("properties") if isinstance(artifact, dict) else None
+            template = properties.get("templateFile") if isinstance(properties, dict) else None
+            if not isinstance(template, str):
+                continue
+            if os.path.normpath(os.path.abspath(os.path.join(folder, template))) not in wanted:
+                continue
+            for path, entries in _stack_metadata(folder, artifact).items():
+                for entry in entries if isinstance(entries, list) else []:
+                    if isinstance(entry, dict) and entry.get("type") == entry_type:
+                        found.append((str(path).lstrip("/"), entry.get("data")))
+    return found
+
+
+def _stack_metadata(folder: str, artifact: dict) -> dict:
+    """Construct path -> metadata entries of a stack artifact: in the manifest, and in the
+    file newer CDK versions write beside it (`additionalMetadataFile`)."""
+    metadata = artifact.get("metadata")
+    merged = dict(metadata) if isinstance(metadata, dict) else {}
+    extra = artifact.get("additionalMetadataFile")
+    if isinstance(extra, str):
+        more = _read_json(os.path.join(folder, extra))
+        for path, entries in more.items() if isinstance(more, dict) else ():
+            known = merged.get(path)
+            merged[path] = (known if isinstance(known, list) else []) + (
+                entries if isinstance(entries, list) else []
+            )
+    return merged
 
 
 def _read_json(file: str) -> object:

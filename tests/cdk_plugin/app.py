@@ -7,7 +7,7 @@ aws-cdk-lib release. What varies comes from the environment:
   MMAWS_TEST_SUPPRESS     "1": suppress EMM405 in the key's template metadata (the project's
                           own suppression, which every release honours)
   MMAWS_TEST_ACKNOWLEDGE  "1": acknowledge WMM402 and WMM702 on the queue construct
-                          (Validations.acknowledge; releases that have it)
+                          (Validations.acknowledge; releases that have it); "app": on the app
 
 The data stack has a key deleted with the stack (EMM405, an error) and a queue with
 SQS-managed encryption (WMM402, a warning) and no dead-letter queue (WMM702, a warning). The
@@ -65,8 +65,9 @@ else:
     app = cdk.App(outdir=os.environ["MMAWS_TEST_OUTDIR"], policy_validation_beta1=[plugin])
 data = DataStack(app, "Data")
 MonitoringStack(app, "Monitoring", data)
-if os.environ.get("MMAWS_TEST_ACKNOWLEDGE") == "1":
-    cdk.Validations.of(data.queue).acknowledge(
+if os.environ.get("MMAWS_TEST_ACKNOWLEDGE") in ("1", "app"):
+    on = app if os.environ["MMAWS_TEST_ACKNOWLEDGE"] == "app" else data.queue
+    cdk.Validations.of(on).acknowledge(
         cdk.Acknowledgment(id="mmaws-lint::WMM402", reason="test: SQS-managed keys are accepted"),
         cdk.Acknowledgment(id="mmaws-lint::WMM702", reason="test: the producer retries"),
     )
