@@ -4,7 +4,8 @@ What it reports is computed by `mmaws_lint.cdk.report` from synthesized template
 here on the committed CDK fixture apps, without aws-cdk-lib. Then a real app
 (tests/cdk_plugin/app.py) is synthesized with the oldest and the newest aws-cdk-lib this
 project tests (the `[cdk]` extra's lower bound, and the newest release when it was last
-checked), each in its own virtual environment built once per machine, and the synth outcome
+checked) and one between them (stable interface, a failure not raised yet), each in its own
+virtual environment built once per machine, and the synth outcome
 and the report aws-cdk-lib writes are asserted for `fail_on` error and warning, the project's
 own suppressions and (newest) `Validations.acknowledge`."""
 
@@ -32,8 +33,10 @@ DATA = str(MULTI_STACK / "Data.template.json")
 MONITORING = str(MULTI_STACK / "Monitoring.template.json")
 APP = ROOT / "tests" / "cdk_plugin" / "app.py"
 EXAMPLE = ROOT / "examples" / "cdk-plugin" / "app.py"
-# The oldest release the `[cdk]` extra allows and the newest one tested; both in the README.
-OLDEST, NEWEST = "2.150.0", "2.275.0"
+# The oldest release the `[cdk]` extra allows (beta interface), one with the stable interface
+# whose failed report does not raise yet (2.251.0-2.261.0), and the newest one tested.
+OLDEST, MIDDLE, NEWEST = "2.150.0", "2.255.0", "2.275.0"
+RELEASES = (OLDEST, MIDDLE, NEWEST)
 MODEL = load_model()
 ALL_RULES = selected_rules(MODEL)
 
@@ -213,11 +216,11 @@ QUEUE_WMM402 = ("WMM402", "JobsDF1CC2D4", "Data/Jobs/Resource")
 QUEUE_WMM702 = ("WMM702", "JobsDF1CC2D4", "Data/Jobs/Resource")
 # (name, releases, settings, expected violations, synth succeeds)
 CASES = [
-    ("fail-on-error", (OLDEST, NEWEST), {},
+    ("fail-on-error", RELEASES, {},
      {KEY_EMM405, QUEUE_WMM402, QUEUE_WMM702}, False),
-    ("suppressed-fail-on-error", (OLDEST, NEWEST), {"MMAWS_TEST_SUPPRESS": "1"},
+    ("suppressed-fail-on-error", RELEASES, {"MMAWS_TEST_SUPPRESS": "1"},
      {QUEUE_WMM402, QUEUE_WMM702}, True),
-    ("suppressed-fail-on-warning", (OLDEST, NEWEST),
+    ("suppressed-fail-on-warning", RELEASES,
      {"MMAWS_TEST_SUPPRESS": "1", "MMAWS_TEST_FAIL_ON": "warning"},
      {QUEUE_WMM402, QUEUE_WMM702}, False),
     ("acknowledged-fail-on-warning", (NEWEST,),
@@ -235,7 +238,7 @@ RUNS = [(case[0], release) for case in CASES for release in case[1]]
 def synthesized(tmp_path_factory) -> dict[tuple[str, str], tuple]:
     """Every (case, release) synthesized, a few at a time (each is a node and a Python
     process of a few hundred MB)."""
-    pythons = {release: cdk_python(release) for release in (OLDEST, NEWEST)}
+    pythons = {release: cdk_python(release) for release in RELEASES}
     settings = {case[0]: case[2] for case in CASES}
 
     def run(key: tuple[str, str]):

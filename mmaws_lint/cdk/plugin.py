@@ -25,8 +25,11 @@ from ..report.text import render
 from ..template.discover import construct_metadata
 from .report import PLUGIN_NAME, SynthesisReport, check_fail_on, synthesis_report
 
-# The stable interface where this aws-cdk-lib has it, else the beta one (2.150 and the like).
+# The stable interface where this aws-cdk-lib has it (2.251.0 on), else the beta one.
 STABLE = hasattr(cdk, "IPolicyValidationPlugin")
+# From 2.262.0 (which also brought PolicyValidationStack) a failed report raises in the app;
+# before, it only set the exit code of the jsii node process, which a Python app never sees.
+FAILURE_RAISES = hasattr(cdk, "PolicyValidationStack")
 _INTERFACE = cdk.IPolicyValidationPlugin if STABLE else cdk.IPolicyValidationPluginBeta1
 _Report = cdk.PolicyValidationPluginReport if STABLE else cdk.PolicyValidationPluginReportBeta1
 _Violation = cdk.PolicyViolation if STABLE else cdk.PolicyViolationBeta1
@@ -74,7 +77,7 @@ class MmawsLintPlugin:
     def validate(self, context: Any) -> Any:
         template_paths = list(context.template_paths)
         report = self.report(template_paths, _acknowledgements(context, template_paths))
-        if not STABLE and not report.success:
+        if not FAILURE_RAISES and not report.success:
             _exit_with_failure_at_the_end()
         elif not STABLE and report.violations:
             # these releases print a report only when it fails: show what passed, too
@@ -153,9 +156,9 @@ _exit_registered = False
 
 
 def _exit_with_failure_at_the_end() -> None:
-    """Releases with only the beta interface mark a failed validation by setting the exit code
-    of the jsii node process, which a Python app never sees: `cdk synth` would succeed. Exit
-    with 1 when the app ends instead, as the stable interface's failed synthesis does."""
+    """Releases before 2.262.0 mark a failed validation by setting the exit code of the jsii
+    node process, which a Python app never sees: `cdk synth` would succeed. Exit with 1 when
+    the app ends instead, as later releases' failed synthesis does."""
     global _exit_registered
     if _exit_registered:
         return
