@@ -28,6 +28,7 @@ from .checks.monitoring.catalog import (
     resource_key,
 )
 from .checks.monitoring.coverage import Unwatched, unwatched_resources
+from .conventions import add_stack_name_argument
 from .engine import check_app
 from .model import Model, ModelError, load_model
 from .template.discover import discover
@@ -52,7 +53,7 @@ def main(argv: list[str]) -> int:
     if arguments.topic and not arguments.topic.startswith("arn:"):
         arguments.topic_parameter = arguments.topic
     fragments, problems = generate_for_paths(
-        arguments.paths, model, arguments.topic_parameter, _stack_names(arguments.stack_name)
+        arguments.paths, model, arguments.topic_parameter, dict(arguments.stack_name)
     )
     for problem in problems:
         print(f"mmaws-lint alarms: {problem}", file=sys.stderr)
@@ -70,7 +71,7 @@ def _write(arguments: argparse.Namespace, model: Model) -> int:
 
     topic = arguments.topic or arguments.topic_parameter
     written, refusals, problems = write_for_paths(
-        arguments.paths, model, topic, _stack_names(arguments.stack_name)
+        arguments.paths, model, topic, dict(arguments.stack_name)
     )
     for file, alarms in written.items():
         print(f"{file}: added {len(alarms)} alarms ({', '.join(alarms)})")
@@ -113,24 +114,8 @@ def _parser() -> argparse.ArgumentParser:
         " template lacks it), or the logical ID of an AWS::SNS::Topic in the template"
         f" (default: the parameter {DEFAULT_TOPIC_PARAMETER})",
     )
-    parser.add_argument(
-        "--stack-name",
-        action="append",
-        default=[],
-        metavar="FILE=NAME",
-        help="deployed stack name of a template, for exports named after ${AWS::StackName}",
-    )
+    add_stack_name_argument(parser)
     return parser
-
-
-def _stack_names(pairs: list[str]) -> dict[str, str]:
-    names = {}
-    for pair in pairs:
-        file, separator, name = pair.partition("=")
-        if not separator or not file or not name:
-            _parser().error(f"--stack-name expects FILE=NAME, got {pair!r}")
-        names[file] = name
-    return names
 
 
 def generate_for_paths(

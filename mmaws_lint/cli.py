@@ -33,16 +33,6 @@ def _split_ids(values: Sequence[str] | None) -> list[str]:
     ]
 
 
-def _stack_names(values: Sequence[str] | None) -> dict[str, str]:
-    names = {}
-    for value in values or []:
-        file, sep, name = value.partition("=")
-        if not sep or not file or not name:
-            raise UsageError(f"--stack-name takes FILE=NAME, not {value!r}")
-        names[file] = name
-    return names
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmaws-lint",
@@ -83,12 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="lint in N processes (0 = one per CPU; default 1)",
     )
-    check.add_argument(
-        "--stack-name",
-        action="append",
-        metavar="FILE=NAME",
-        help="stack name of a template, for ${AWS::StackName} in export names",
-    )
+    conventions.add_stack_name_argument(check)
     check.add_argument(
         "--shard",
         metavar="K/N",
@@ -198,7 +183,7 @@ def _check(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"no rule matches {unknown[0]!r} (see `mmaws-lint rules`)")
     rule_ids = selected_rules(model, select, ignore)
-    stack_names = {**options.get("stack-names", {}), **_stack_names(args.stack_name)}
+    stack_names = {**options.get("stack-names", {}), **dict(args.stack_name)}
     jobs = args.jobs if args.jobs is not None else options.get("jobs", 1)
     if jobs < 0:
         raise UsageError("--jobs must be 0 (one per CPU) or more")

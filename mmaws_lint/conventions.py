@@ -1,6 +1,7 @@
 """The `check` options users of ruff, cfn-lint and checkov reach for first, with their logic:
 --config, --exclude and .gitignore, --follow-symlinks, stdin, --baseline/--write-baseline,
---exit-zero, --color, --show-links. `cli.py` only wires them in."""
+--exit-zero, --color, --show-links, and --stack-name (also for alarms and coverage). `cli.py`
+only wires them in."""
 
 from __future__ import annotations
 
@@ -21,6 +22,25 @@ from .report_file import configured_output
 
 STDIN = "-"
 COLOR_CHOICES = ("auto", "always", "never")
+
+
+def add_stack_name_argument(parser: argparse.ArgumentParser) -> None:
+    """`--stack-name FILE=NAME`, shared by check, alarms and coverage: a list of (file, name)."""
+    parser.add_argument(
+        "--stack-name",
+        action="append",
+        default=[],
+        type=_stack_name_pair,
+        metavar="FILE=NAME",
+        help="deployed stack name of a template, for ${AWS::StackName} in export names",
+    )
+
+
+def _stack_name_pair(value: str) -> tuple[str, str]:
+    file, separator, name = value.partition("=")
+    if not separator or not file or not name:
+        raise argparse.ArgumentTypeError(f"takes FILE=NAME, not {value!r}")
+    return file, name
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:

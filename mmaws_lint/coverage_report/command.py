@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..app import App
+from ..conventions import add_stack_name_argument
 from ..model import ModelError, load_model
 from ..template.discover import discover
 from .html import render_html
@@ -35,13 +36,7 @@ def parser() -> argparse.ArgumentParser:
     )
     result.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     result.add_argument("--model", metavar="FILE", help="model override file")
-    result.add_argument(
-        "--stack-name",
-        action="append",
-        default=[],
-        metavar="FILE=NAME",
-        help="deployed stack name of a template, for exports named after ${AWS::StackName}",
-    )
+    add_stack_name_argument(result)
     return result
 
 
@@ -52,14 +47,8 @@ def main(argv: list[str]) -> int:
     except ModelError as error:
         print(f"mmaws-lint coverage: {error}", file=sys.stderr)
         return 2
-    names = {}
-    for pair in arguments.stack_name:
-        file, separator, name = pair.partition("=")
-        if not separator or not file or not name:
-            parser().error(f"--stack-name expects FILE=NAME, got {pair!r}")
-        names[file] = name
     apps, failed = [], False
-    for unit in discover(arguments.paths, names):
+    for unit in discover(arguments.paths, dict(arguments.stack_name)):
         templates, problems = unit.load()
         for problem in problems:
             failed |= not problem.skipped
