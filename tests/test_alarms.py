@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import cfn_flip
 import pytest
-from cfnlint.api import ManualArgs, lint
+from conftest import cfn_lint_errors, copy_case
 from fixture_marks import FIXTURES
 
 import mmaws_lint
@@ -26,15 +24,6 @@ PASS_CASES = sorted((FIXTURES / "WMM101").glob("pass-*"))
 MONITORING_RULES = ["WMM101", "WMM102", "WMM103"]
 
 
-def _copy_case(case: Path, destination: Path) -> Path:
-    target = destination / case.name
-    if case.is_dir():
-        shutil.copytree(case, target)
-    else:
-        shutil.copy(case, target)
-    return target
-
-
 def _merge(template_file: Path, fragment: dict[str, Any]) -> None:
     """Merge a fragment into a template in place, written back as JSON."""
     data = decode_text(template_file.read_text(encoding="utf-8"))
@@ -43,29 +32,19 @@ def _merge(template_file: Path, fragment: dict[str, Any]) -> None:
     template_file.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
-def _cfn_lint_errors(text: str) -> Counter[tuple[str, str]]:
-    """cfn-lint errors by rule and place (messages may list the template's resources)."""
-    matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
-    return Counter(
-        (m.rule.id, "/".join(map(str, getattr(m, "path", None) or [])))
-        for m in matches
-        if m.rule.id.startswith("E")
-    )
-
-
 def _generate_and_merge(case: Path, tmp_path: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
     """Copy the case, generate its alarms, merge each fragment into its template."""
-    copy = _copy_case(case, tmp_path)
+    copy = copy_case(case, tmp_path)
     fragments, problems = generate_for_paths([str(copy)], shipped_model())
     assert not problems
     originals = {file: Path(file).read_text(encoding="utf-8") for file in fragments}
     for file, fragment in fragments.items():
         _merge(Path(file), fragment)
     for file, original in originals.items():
-        before = _cfn_lint_errors(original)
+        before = cfn_lint_errors(original)
         if any(rule == "E0000" for rule, _ in before):
             continue  # cfn-lint cannot parse the original (duplicate keys): nothing to compare
-        new_errors = _cfn_lint_errors(Path(file).read_text(encoding="utf-8")) - before
+        new_errors = cfn_lint_errors(Path(file).read_text(encoding="utf-8")) - before
         assert not new_errors, (file, new_errors)
     return copy, fragments
 
@@ -247,7 +226,7 @@ def test_main_keys_fragments_by_file_when_there_are_several(
 
 
 def test_main_stack_name_links_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    case = _copy_case(FIXTURES / "WMM101" / "fail-cross-stack", tmp_path)
+    case = copy_case(FIXTURES / "WMM101" / "fail-cross-stack", tmp_path)
     renamed = case / "application.yaml"
     (case / "app.yaml").rename(renamed)
     # Exports named after ${AWS::StackName} now read "application-…": the imports could name

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import difflib
 import json
-import shutil
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from cfnlint.api import ManualArgs, lint
+from conftest import cfn_lint_errors, copy_case
 from fixture_marks import FIXTURES
 
 import mmaws_lint
@@ -21,27 +19,9 @@ FAIL_CASES = sorted((FIXTURES / "WMM101").glob("fail-*"))
 CDK_CASES = {"fail-cdk-app"}
 
 
-def _copy(case: Path, destination: Path) -> Path:
-    target = destination / case.name
-    if case.is_dir():
-        shutil.copytree(case, target)
-    else:
-        shutil.copy(case, target)
-    return target
-
-
 def _files(root: Path) -> dict[Path, str]:
     paths = [root] if root.is_file() else sorted(root.rglob("*"))
     return {p: p.read_text(encoding="utf-8") for p in paths if p.suffix in (".yaml", ".json")}
-
-
-def _cfn_lint_errors(text: str) -> Counter[tuple[str, str]]:
-    matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
-    return Counter(
-        (m.rule.id, "/".join(map(str, getattr(m, "path", None) or [])))
-        for m in matches
-        if m.rule.id.startswith("E")
-    )
 
 
 def _added_lines_only(before: str, after: str) -> None:
@@ -58,7 +38,7 @@ def _added_lines_only(before: str, after: str) -> None:
 def test_write_satisfies_wmm101_and_cfn_lint_and_is_idempotent(
     case: Path, tmp_path: Path, capsys
 ) -> None:
-    copy = _copy(case, tmp_path)
+    copy = copy_case(case, tmp_path)
     before = _files(copy)
     code = main([str(copy), "--write"])
     output = capsys.readouterr()
@@ -74,9 +54,9 @@ def test_write_satisfies_wmm101_and_cfn_lint_and_is_idempotent(
     handled: set[str] = set()
     for file in changed:
         _added_lines_only(before[file], after[file])
-        original = _cfn_lint_errors(before[file])
+        original = cfn_lint_errors(before[file])
         if not any(rule == "E0000" for rule, _ in original):
-            assert not (_cfn_lint_errors(after[file]) - original), file
+            assert not (cfn_lint_errors(after[file]) - original), file
         for line in output.out.splitlines():
             if line.startswith(f"{file}: added"):
                 handled |= {name.strip() for name in line.split("(", 1)[1].rstrip(")").split(",")}
