@@ -16,6 +16,7 @@ from the stack, unless the template tags its resources with that key itself.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,13 +128,8 @@ class BackupCoverage:
                 selector.everything = True
             elif item is not ABSENT:
                 wildcard_kinds |= self._add_arn(selector, resolver, item)
-        for item, _ in lookup(body, ("ListOfTags", "*")):
-            if isinstance(item, dict):
-                test = _tag_test(resolver, item.get("ConditionKey"), item.get("ConditionValue"))
-                if test is None:
-                    selector.everything = True
-                else:
-                    selector.tag_groups.append((test,))
+        tags = lookup(body, ("ListOfTags", "*"))
+        _select_by_each_tag(selector, resolver, tags, "ConditionKey", "ConditionValue")
         conditions: list[TagTest] = []
         for operator in ("StringEquals", "StringLike"):
             for item, _ in lookup(body, ("Conditions", operator, "*")):
@@ -210,13 +206,8 @@ class BackupCoverage:
             resource, frozenset(kinds), consistent=consistent, is_backup_plan=False,
             excludes_root=(exclude_boot or "").lower() == "true",
         )  # fmt: skip
-        for item, _ in lookup(resource.properties, ("PolicyDetails", "TargetTags", "*")):
-            if isinstance(item, dict):
-                test = _tag_test(resolver, item.get("Key"), item.get("Value"))
-                if test is None:
-                    selector.everything = True
-                else:
-                    selector.tag_groups.append((test,))
+        tags = lookup(resource.properties, ("PolicyDetails", "TargetTags", "*"))
+        _select_by_each_tag(selector, resolver, tags, "Key", "Value")
         self.selectors.append(selector)
 
     def _attach(self, holder: Resource, volume_node: Any, instance_node: Any) -> None:
@@ -240,6 +231,20 @@ def _has_scripts(resource: Resource) -> bool:
         if isinstance(rule, dict) and rule.get("Scripts"):
             return True
     return False
+
+
+def _select_by_each_tag(
+    selector: Selector, resolver: Resolver, items: Iterable, key: str, value: str
+) -> None:
+    """Each tag item selects on its own (any one matching selects); one that cannot be read
+    may select anything."""
+    for item, _ in items:
+        if isinstance(item, dict):
+            test = _tag_test(resolver, item.get(key), item.get(value))
+            if test is None:
+                selector.everything = True
+            else:
+                selector.tag_groups.append((test,))
 
 
 def _tag_test(resolver: Resolver, key: Any, value: Any) -> TagTest | None:
