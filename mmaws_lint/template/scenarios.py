@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from .resolve import intrinsic
+
+T = TypeVar("T")
 
 MAX_LEAVES = 10
 MAX_SCENARIOS = 64
@@ -110,6 +112,34 @@ def describe_when(violating: list[Scenario], scenarios: list[Scenario]) -> str:
         return _when(deciding)
     spelled = [s.when for s in violating[:3] if s.when]
     return " or".join(spelled) if spelled else ""
+
+
+def first_found(
+    scenarios: Iterable[Scenario], find: Callable[[Scenario], T | None]
+) -> tuple[list[Scenario], T | None]:
+    """The scenarios in which `find` finds something, and what it found in the first of them."""
+    violating: list[Scenario] = []
+    first: T | None = None
+    for scenario in scenarios:
+        found = find(scenario)
+        if found is not None:
+            violating.append(scenario)
+            first = found if first is None else first
+    return violating, first
+
+
+def all_found(
+    scenarios: Iterable[Scenario], find: Callable[[Scenario], Iterable[T]]
+) -> tuple[list[Scenario], list[T]]:
+    """The scenarios in which `find` finds something, and all it found, each once, in order."""
+    violating: list[Scenario] = []
+    everything: list[T] = []
+    for scenario in scenarios:
+        found = list(find(scenario))
+        if found:
+            violating.append(scenario)
+            everything.extend(item for item in found if item not in everything)
+    return violating, everything
 
 
 def deciding_conditions(violating: list[Scenario], scenarios: list[Scenario]) -> dict[str, bool]:

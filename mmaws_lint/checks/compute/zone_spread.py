@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...findings import Finding
-from ...template.scenarios import Scenario, describe_when
+from ...template.scenarios import describe_when, first_found
 from ...template.template import Resource
 from ...template.walk import ABSENT
 from .. import Context, check
@@ -28,13 +28,9 @@ def _zone_finding(ctx: Context, group: Resource, minimum: int) -> Finding | None
     zones = group.properties.get("AvailabilityZones", ABSENT)
     reader = ZoneReader(ctx.resolver(group))
     scenarios = [s for s in ctx.scenarios(group) if s.exhaustive]
-    violating: list[Scenario] = []
-    first: tuple[str, int, int] | None = None
-    for scenario in scenarios:
-        found = _too_few_zones(reader, subnets, zones, scenario.truths, minimum)
-        if found is not None:
-            violating.append(scenario)
-            first = first or found
+    violating, first = first_found(
+        scenarios, lambda s: _too_few_zones(reader, subnets, zones, s.truths, minimum)
+    )
     if first is None:
         return None
     key, count, items = first

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ...app import App
 from ...findings import Finding
 from ...template.resolve import Target
-from ...template.scenarios import Scenario, describe_when
+from ...template.scenarios import Scenario, describe_when, first_found
 from ...template.template import Resource
 from .. import Context, check
 from .catalog import AWS_MANAGED, AWS_OWNED, NONE, Outcome, StoreKind, catalog, judge
@@ -37,14 +37,9 @@ class StoreVerdict:
 
     def breaking(self, states: tuple[str, ...]) -> tuple[list[Scenario], Outcome | None]:
         """The scenarios in which some part ends up in one of `states`, and the first such part."""
-        violating: list[Scenario] = []
-        first: Outcome | None = None
-        for scenario in self.scenarios:
-            found = next((o for o in self.parts[scenario] if o.state in states), None)
-            if found is not None:
-                violating.append(scenario)
-                first = first or found
-        return violating, first
+        return first_found(
+            self.scenarios, lambda s: next((o for o in self.parts[s] if o.state in states), None)
+        )
 
 
 def store_verdicts(ctx: Context) -> list[StoreVerdict]:

@@ -11,7 +11,7 @@ from ...findings import Finding
 from ...template.nodes import Path
 from ...template.numbers import whole_number
 from ...template.resolve import Parts, Resolver, Sym, Target
-from ...template.scenarios import Scenario, describe_when
+from ...template.scenarios import describe_when, first_found
 from ...template.symbols import has_unknown
 from ...template.template import Resource
 from ...template.walk import ABSENT, choices
@@ -260,15 +260,12 @@ def key_without_rotation(ctx: Context) -> Iterator[Finding]:
     rotatable = {origin.lower() for origin in ctx.setting("rotatable_origins", [])}
     for key in ctx.app.resources("AWS::KMS::Key"):
         scenarios = ctx.scenarios(key)
-        violating: list[Scenario] = []
-        first: Path | None = None
-        for scenario in scenarios:
-            path = _rotation_off_if_rotatable(
-                ctx.resolver(key, scenario), key, symmetric, rotatable
-            )
-            if path is not None:
-                violating.append(scenario)
-                first = path if first is None else first
+        violating, first = first_found(
+            scenarios,
+            lambda s, k=key: _rotation_off_if_rotatable(
+                ctx.resolver(k, s), k, symmetric, rotatable
+            ),
+        )
         if first is not None:
             yield ctx.finding(
                 key,

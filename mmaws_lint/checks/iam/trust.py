@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ...findings import Finding
 from ...template.nodes import Path
-from ...template.scenarios import Scenario, describe_when
+from ...template.scenarios import all_found, describe_when
 from .. import Context
 from .policies import documents, statement_nodes
 from .principals import principals, restricting_keys
@@ -29,13 +29,9 @@ def trust_outside_account(ctx: Context) -> Iterator[Finding]:
         if role.type.startswith("AWS::Serverless::") and role.properties.get("Role") is not None:
             continue
         scenarios = ctx.scenarios(role)
-        violating: list[Scenario] = []
-        breaches: list[tuple[str, Path]] = []
-        for scenario in scenarios:
-            found = list(_open_statements(ctx, role, scenario, account_keys))
-            if found:
-                violating.append(scenario)
-                breaches.extend(b for b in found if b not in breaches)
+        violating, breaches = all_found(
+            scenarios, lambda s, r=role: _open_statements(ctx, r, s, account_keys)
+        )
         if violating:
             yield ctx.finding(
                 role,

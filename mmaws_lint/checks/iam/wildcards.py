@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ...findings import Finding
 from ...template.nodes import Path
-from ...template.scenarios import Scenario, describe_when
+from ...template.scenarios import Scenario, all_found, describe_when
 from .. import Context
 from . import action_data
 from .index import policy_index
@@ -20,17 +20,14 @@ def wildcard_actions(ctx: Context) -> Iterator[Finding]:
         if index.only_a_boundary(holder):
             continue
         scenarios = ctx.scenarios(holder)
-        violating: list[Scenario] = []
-        breaches: list[tuple[str, Path]] = []
-        for scenario in scenarios:
-            found = [
+        violating, breaches = all_found(
+            scenarios,
+            lambda scenario, h=holder: [
                 (f"{s.source} {_wildcards_of(s)}", s.action_path)
-                for s in index.statements(holder, scenario)
+                for s in index.statements(h, scenario)
                 if s.allows and _wildcards_of(s)
-            ]
-            if found:
-                violating.append(scenario)
-                breaches.extend(b for b in found if b not in breaches)
+            ],
+        )
         if violating:
             yield ctx.finding(
                 holder,
