@@ -74,8 +74,8 @@ def synthesis_report(
                   (ViolatingResource(problem.file, None, ()),))
         for problem in problems
     ]  # fmt: skip
-    threshold = SEVERITIES.index(fail_on) if fail_on != "none" else len(SEVERITIES)
-    failing = [v for v in violations if SEVERITIES.index(v.severity) >= threshold]
+    # "none" sorts above every severity, so nothing reaches it
+    failing = [v for v in violations if FAIL_ON.index(v.severity) >= FAIL_ON.index(fail_on)]
     metadata = {
         "rules": str(len(rule_ids)),
         "templates": str(len(result.linted)),
@@ -84,9 +84,8 @@ def synthesis_report(
         "could not lint": str(len(problems)),
         "fail_on": fail_on,
     }
-    success = not failing and (fail_on == "none" or not problems)
     kept_result = Result(kept, result.problems, result.linted)
-    return SynthesisReport(success, violations, metadata, kept_result)
+    return SynthesisReport(not failing, violations, metadata, kept_result)
 
 
 def _violation(finding: Finding, model: Model) -> Violation:
